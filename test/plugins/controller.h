@@ -1,0 +1,28 @@
+// The shared edit controller of the test effects: parameters from their ParamSpecs (range or
+// list), synchronised from the processor's state. The Latency effect's controller asks the host
+// to re-read latency whenever its Latency parameter changes, as real plugins do.
+#pragma once
+
+#include <vector>
+
+#include "params.h"
+#include "public.sdk/source/vst/vsteditcontroller.h"
+
+namespace mixchain_test {
+
+class TestController : public Steinberg::Vst::EditController {
+ public:
+  TestController(const std::vector<ParamSpec>& params, bool latencyParameter)
+      : specs_(params), latencyParameter_(latencyParameter) {}
+
+  Steinberg::tresult PLUGIN_API initialize(Steinberg::FUnknown* context) override;
+  Steinberg::tresult PLUGIN_API setComponentState(Steinberg::IBStream* state) override;
+  Steinberg::tresult PLUGIN_API setParamNormalized(Steinberg::Vst::ParamID id,
+                                                   Steinberg::Vst::ParamValue value) override;
+
+ private:
+  std::vector<ParamSpec> specs_;
+  bool latencyParameter_;
+};
+
+}  // namespace mixchain_test
