@@ -108,7 +108,7 @@ void Module::load() {
   if (!handle_) {
     const char* reason = dlerror();
     fail("ERR_DLOPEN", "Cannot load '" + binaryPath_ + "': " + (reason ? reason : "unknown error") +
-                           " (a missing library is named above; install it, e.g. with apt)");
+                           " (when a library is missing it is named here: install it, e.g. with apt)");
   }
   using EntryFn = bool (*)(void*);
   using FactoryFn = IPluginFactory* (*)();
