@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -135,9 +136,16 @@ std::unique_ptr<Plugin> Plugin::create(const PluginConfig& config) {
   return plugin;
 }
 
-Plugin::Plugin(const PluginConfig& config) : config_(config) {}
+namespace {
+std::atomic<int64_t> live{0};
+}  // namespace
+
+int64_t Plugin::liveCount() { return live.load(); }
+
+Plugin::Plugin(const PluginConfig& config) : config_(config) { ++live; }
 
 Plugin::~Plugin() {
+  --live;
   // Teardown is a lifecycle call: it runs on the control thread like every other.
   ControlThread::instance().run([this] { lanes_.clear(); });
 }

@@ -60,6 +60,8 @@ class Plugin {
  public:
   static std::unique_ptr<Plugin> create(const PluginConfig& config);
   ~Plugin();
+  // Plugins alive in this process, for leak checks.
+  static int64_t liveCount();
   Plugin(const Plugin&) = delete;
   Plugin& operator=(const Plugin&) = delete;
 

@@ -1,0 +1,68 @@
+// Promises for work that must not block the JS thread: plugin lifecycle calls run on the
+// control thread, renders on a thread of their own; the result is converted and the promise
+// settled back on the JS thread through a thread-safe function. When the JS environment is
+// already gone (a worker that was terminated), the result is simply dropped, and its
+// destructors release whatever it held.
+#pragma once
+
+#include <napi.h>
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "addon/errors.h"
+#include "host/control_thread.h"
+
+namespace mixchain::addon {
+
+enum class RunOn { ControlThread, OwnThread };
+
+template <typename Result>
+Napi::Promise runAsync(Napi::Env env, RunOn where, std::function<Result()> work,
+                       std::function<Napi::Value(Napi::Env, Result&)> convert) {
+  struct Job {
+    Napi::Promise::Deferred deferred;
+    std::function<Result()> work;
+    std::function<Napi::Value(Napi::Env, Result&)> convert;
+    std::unique_ptr<Result> result;
+    std::exception_ptr error;
+    Napi::ThreadSafeFunction done;
+  };
+  auto job = std::make_shared<Job>(Job{Napi::Promise::Deferred::New(env), std::move(work), std::move(convert), nullptr, nullptr, {}});
+  const Napi::Promise promise = job->deferred.Promise();
+  job->done = Napi::ThreadSafeFunction::New(env, Napi::Function(), "mixchain", 0, 1);
+
+  auto execute = [job] {
+    try {
+      job->result = std::make_unique<Result>(job->work());
+    } catch (...) {
+      job->error = std::current_exception();
+    }
+    const auto status = job->done.BlockingCall([job](Napi::Env env, Napi::Function) {
+      try {
+        if (job->error) {
+          job->deferred.Reject(currentError(env, job->error).Value());
+        } else {
+          job->deferred.Resolve(job->convert(env, *job->result));
+        }
+      } catch (const Napi::Error& e) {
+        job->deferred.Reject(e.Value());
+      } catch (...) {
+        job->deferred.Reject(currentError(env, std::current_exception()).Value());
+      }
+    });
+    // napi_closing: the environment is gone and nobody awaits the promise; the function must
+    // not be touched again.
+    if (status == napi_ok) job->done.Release();
+  };
+  if (where == RunOn::ControlThread) {
+    ControlThread::instance().post(std::move(execute));
+  } else {
+    std::thread(std::move(execute)).detach();
+  }
+  return promise;
+}
+
+}  // namespace mixchain::addon

@@ -1,0 +1,48 @@
+#include "addon/audio_file.h"
+
+#include "addon/convert.h"
+#include "addon/errors.h"
+#include "audio/sound_file.h"
+
+namespace mixchain::addon {
+
+namespace {
+
+Napi::Value readAudioFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    SoundFile sound = readSoundFile(info[0].As<Napi::String>().Utf8Value());
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("sampleRate", Napi::Number::New(env, sound.sampleRate));
+    out.Set("format", sound.format);
+    out.Set("sampleType", sound.sampleType);
+    out.Set("channels", toFloat32Arrays(env, sound.channels));
+    return Napi::Value(out);
+  });
+}
+
+Napi::Value writeAudioFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    const Napi::Array list = info[1].As<Napi::Array>();
+    std::vector<float*> channels;
+    const size_t frames = channelPointers(list, static_cast<int>(list.Length()), channels, "the audio");
+    const Napi::Object options = info[3].As<Napi::Object>();
+    WriteOptions write;
+    if (options.Has("format")) write.format = options.Get("format").As<Napi::String>().Utf8Value();
+    if (options.Has("sampleType")) write.sampleType = options.Get("sampleType").As<Napi::String>().Utf8Value();
+    writeSoundFile(path, std::vector<const float*>(channels.begin(), channels.end()), frames,
+                   info[2].As<Napi::Number>().DoubleValue(), write);
+    return env.Undefined();
+  });
+}
+
+}  // namespace
+
+void defineAudioFileFunctions(Napi::Env env, Napi::Object exports) {
+  exports.Set("readAudioFile", Napi::Function::New(env, readAudioFile, "readAudioFile"));
+  exports.Set("writeAudioFile", Napi::Function::New(env, writeAudioFile, "writeAudioFile"));
+}
+
+}  // namespace mixchain::addon
