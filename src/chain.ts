@@ -1,0 +1,173 @@
+import { binding } from './native/binding.js';
+import type { NativeChain, NativeRenderOptions } from './native/types.js';
+import { invalidArgument, native, nativeAsync } from './errors.js';
+import { loadPlugin, type ParameterInput, type Plugin, type PluginOptions } from './plugin.js';
+import { requireChannels } from './validate.js';
+
+export interface RenderOptions {
+  /**
+   * What to render past the end of the input: seconds, or `'auto'` (until the output stays below
+   * -90 dBFS for 100 ms, at most 30 s; plugins report a tail of 0 even for reverbs). Default 0.
+   */
+  tail?: number | 'auto';
+  /** Stops the render at the next block with `ERR_ABORTED` (renders on the calling thread). */
+  signal?: AbortSignal;
+  /**
+   * Fail with `ERR_NONFINITE_OUTPUT`, naming the plugin, when one produces NaN or Inf. Default
+   * true: such audio never reaches a file.
+   */
+  rejectNonFinite?: boolean;
+}
+
+export interface RenderResult {
+  /** The output, aligned sample-exactly to the input, as long as the input plus the tail. */
+  channels: Float32Array[];
+  inputFrames: number;
+  tailFrames: number;
+  /** The chain's latency, compensated in `channels`. */
+  latencySamples: number;
+  blocks: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+}
+
+export interface ChainSlot {
+  plugin: string;
+  className?: string;
+  /** Values as the plugin displays them, by parameter title or id. */
+  parameters?: Record<string, ParameterInput>;
+  /** Normalized (0…1) values, by parameter title or id. */
+  normalizedParameters?: Record<string, number>;
+  /** A .vstpreset file, loaded before the parameters are set. */
+  preset?: string;
+}
+
+/**
+ * A serial chain of plugins with the same sample rate, block size and channels. `render` is the
+ * offline path (whole buffer in, aligned buffer out, tails, full-size blocks); `process` the
+ * streaming one.
+ */
+export class Chain {
+  readonly plugins: readonly Plugin[];
+  private readonly handle: NativeChain;
+
+  constructor(plugins: Plugin[]) {
+    if (!Array.isArray(plugins) || plugins.length === 0) {
+      throw invalidArgument('plugins', 'a non-empty array of plugins', plugins, 'ERR_CHAIN_EMPTY');
+    }
+    this.plugins = [...plugins];
+    this.handle = native(() => new binding.Chain(plugins.map((p) => p.handle)));
+  }
+
+  /**
+   * Loads every slot (by name or path), sets its parameters or preset, and chains them. A
+   * failure closes whatever was loaded.
+   */
+  static async load(slots: Array<string | ChainSlot>, options: PluginOptions = {}): Promise<Chain> {
+    const plugins: Plugin[] = [];
+    try {
+      for (const slot of slots) {
+        const spec: ChainSlot = typeof slot === 'string' ? { plugin: slot } : slot;
+        const slotOptions = spec.className === undefined ? options : { ...options, className: spec.className };
+        const plugin = await loadPlugin(spec.plugin, slotOptions);
+        plugins.push(plugin);
+        if (spec.preset !== undefined) plugin.loadPreset(spec.preset);
+        if (spec.parameters) plugin.setParameters(spec.parameters);
+        if (spec.normalizedParameters) plugin.setParameters(spec.normalizedParameters, { normalized: true });
+      }
+      return new Chain(plugins);
+    } catch (error) {
+      await Promise.all(plugins.map((p) => p.closeAsync()));
+      throw error;
+    }
+  }
+
+  get channels(): number {
+    return this.plugins[0]!.info.channels;
+  }
+
+  get sampleRate(): number {
+    return this.plugins[0]!.info.sampleRate;
+  }
+
+  get blockSize(): number {
+    return this.plugins[0]!.info.maxBlockSize;
+  }
+
+  /** The total latency in samples; bypassed slots keep theirs as a plain delay. */
+  get latencySamples(): number {
+    return this.handle.latency();
+  }
+
+  setBypass(slot: number, bypassed: boolean): void {
+    native(() => this.handle.setBypass(this.slot(slot), Boolean(bypassed)));
+  }
+
+  isBypassed(slot: number): boolean {
+    return native(() => this.handle.bypassed(this.slot(slot)));
+  }
+
+  reset(): void {
+    native(() => this.handle.reset());
+  }
+
+  /** Streaming, in place: the length must be a multiple of the block size; output delayed by the latency. */
+  process(channels: Float32Array[]): void {
+    native(() => this.handle.process(requireChannels(channels, 'channels', this.channels)));
+  }
+
+  /** Renders a whole buffer on the calling thread (use it in worker threads). */
+  render(input: Float32Array[], options: RenderOptions = {}): RenderResult {
+    const { nativeOptions, release } = this.nativeOptions(options);
+    try {
+      return native(() => this.handle.render(requireChannels(input, 'input', this.channels), nativeOptions));
+    } finally {
+      release();
+    }
+  }
+
+  /** Renders on a thread of its own and resolves with the result: the event loop stays free. */
+  async renderAsync(input: Float32Array[], options: RenderOptions = {}): Promise<RenderResult> {
+    if (options.signal) throw invalidArgument('signal', 'no signal (abort works with render() in a worker)', options.signal);
+    const { nativeOptions } = this.nativeOptions(options);
+    return nativeAsync(() => this.handle.renderAsync(requireChannels(input, 'input', this.channels), nativeOptions));
+  }
+
+  /** Closes every plugin of the chain. */
+  close(): void {
+    for (const plugin of this.plugins) if (!plugin.closed) plugin.close();
+  }
+
+  async closeAsync(): Promise<void> {
+    await Promise.all(this.plugins.filter((p) => !p.closed).map((p) => p.closeAsync()));
+  }
+
+  private slot(slot: number): number {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.plugins.length) {
+      throw invalidArgument('slot', `a slot from 0 to ${this.plugins.length - 1}`, slot, 'ERR_SLOT_UNKNOWN');
+    }
+    return slot;
+  }
+
+  private nativeOptions(options: RenderOptions): { nativeOptions: NativeRenderOptions; release: () => void } {
+    const nativeOptions: NativeRenderOptions = { tail: validTail(options.tail ?? 0) };
+    if (options.rejectNonFinite !== undefined) nativeOptions.rejectNonFinite = options.rejectNonFinite;
+    let release = () => {};
+    if (options.signal) {
+      // The native loop reads this flag once per block; another thread may set it at any time.
+      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      const onAbort = () => Atomics.store(cancel, 0, 1);
+      if (options.signal.aborted) onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      nativeOptions.cancel = cancel;
+      release = () => options.signal?.removeEventListener('abort', onAbort);
+    }
+    return { nativeOptions, release };
+  }
+}
+
+function validTail(tail: unknown): number | 'auto' {
+  if (tail === 'auto') return tail;
+  if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0 && tail <= 300) return tail;
+  throw invalidArgument('tail', "a number of seconds from 0 to 300 or 'auto'", tail, 'ERR_INVALID_TAIL');
+}

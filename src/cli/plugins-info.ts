@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { loadPlugin, scanBundle } from '../plugin.js';
+import { splitClass } from './slots.js';
+
+/** `mixchain plugins info <bundle>`: classes, vendor, parameters, buses, latency, tail. */
+export async function pluginsInfo(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { class: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length !== 1) throw new TypeError('plugins info takes one bundle');
+  const { bundle, className } = splitClass(positionals[0]!);
+  const scan = scanBundle(bundle);
+  const effects = scan.classes.filter((c) => c.category === 'Audio Module Class');
+  const chosen = values.class ?? className ?? (effects.length === 1 ? undefined : effects[0]?.name);
+  await using plugin = await loadPlugin(scan.bundlePath, chosen === undefined ? {} : { className: chosen });
+  const parameters = plugin.parameters.map((p) => ({
+    ...p,
+    default: plugin.textFor(p.id, p.defaultNormalized),
+    min: plugin.textFor(p.id, 0),
+    max: plugin.textFor(p.id, 1),
+  }));
+  const info = { ...scan, plugin: plugin.info, parameters };
+  if (values.json) {
+    console.log(JSON.stringify(info, null, 2));
+    return 0;
+  }
+  const lines = [
+    `${scan.bundlePath}`,
+    `  binary  ${scan.binaryPath}`,
+    `  vendor  ${scan.factoryVendor}${scan.factoryUrl ? ` (${scan.factoryUrl})` : ''}`,
+    `  classes ${scan.classes.map((c) => `${c.name} [${c.category}${c.subCategories ? `: ${c.subCategories}` : ''}]`).join(', ')}`,
+    `${plugin.name} ${plugin.info.class.version} (class ${plugin.info.class.id})`,
+    `  buses   in ${plugin.info.buses.inputs.join('+')} ch, out ${plugin.info.buses.outputs.join('+')} ch; runs ${plugin.info.layout} on stereo`,
+    `  latency ${plugin.info.latencySamples} samples, tail ${plugin.info.tailSamples} samples (at ${plugin.info.sampleRate} Hz)`,
+    `  parameters:`,
+    ...parameters.map((p) => {
+      const flags = [p.hidden && 'hidden', p.readOnly && 'read-only', p.bypass && 'bypass', p.list && 'list'].filter(Boolean);
+      const range = p.stepCount > 0 && p.stepCount <= 16
+        ? `${p.stepCount + 1} steps`
+        : `${p.min} .. ${p.max}`;
+      return `    ${String(p.id).padStart(4)} ${p.title.padEnd(22)} ${range}${p.units ? ` ${p.units}` : ''}, default ${p.default}` +
+        (flags.length ? ` [${flags.join(', ')}]` : '');
+    }),
+  ];
+  console.log(lines.join('\n'));
+  return 0;
+}

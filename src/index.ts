@@ -1,0 +1,30 @@
+/**
+ * mixchain: host VST3 plugin chains in Node.js.
+ *
+ * - {@link loadPlugin} / {@link loadPluginSync}: one plugin, parameters by name as displayed,
+ *   automation, state and presets.
+ * - {@link Chain}: plugins in series, rendered offline with latency compensation and tails.
+ * - {@link readAudio} / {@link writeAudio}: WAV and FLAC files.
+ *
+ * Errors are {@link MixchainError}s with a stable `code`.
+ */
+export { loadPlugin, loadPluginSync, scanBundle, Plugin, DEFAULT_BLOCK_SIZE } from './plugin.js';
+export type {
+  PluginOptions,
+  PluginInfo,
+  ParameterInfo,
+  ParameterValue,
+  ParameterInput,
+  SetParameterOptions,
+  AutomationPoint,
+  ClassInfo,
+} from './plugin.js';
+export { Chain } from './chain.js';
+export type { RenderOptions, RenderResult, ChainSlot } from './chain.js';
+export { readAudio, writeAudio } from './audio-file.js';
+export type { AudioData, WriteAudioOptions } from './audio-file.js';
+export { resolveBundle, listBundles, pluginFolders } from './bundles.js';
+export { MixchainError } from './errors.js';
+export { liveInstances } from './instances.js';
+export { renderFile } from './render-file.js';
+export type { RenderFileOptions, RenderReport } from './render-file.js';
