@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian/Ubuntu machine with Node 20+ to a working mixchain:
+# system packages (apt), npm dependencies, the addon and test plugins, the TypeScript build,
+# then the demo render. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config      # the addon and test plugins
+  juce-modules-source-data              # the VST3 SDK (GPLv3 option)
+  libsndfile1-dev                       # audio files
+  zam-plugins                           # the real plugins the demo and tests use
+  espeak-ng                             # the demo's spoken vocal
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "mixchain setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm install --no-audit --no-fund
+npm run build
+npm run demo

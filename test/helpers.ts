@@ -1,0 +1,53 @@
+// Shared fixtures: where the test plugins are, deterministic signals, and sample comparisons.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const testBundle = join(root, 'build', 'test-plugins', 'MixchainTest.vst3');
+export const zamFolder = '/usr/lib/vst3';
+
+if (!existsSync(testBundle)) throw new Error(`Build the test plugins first (npm run build:native): ${testBundle} is missing`);
+
+/** A deterministic stereo signal: a decaying chord plus a little hashed noise. */
+export function testSignal(frames: number, sampleRate = 44100, channels = 2): Float32Array[] {
+  return Array.from({ length: channels }, (_, c) => {
+    const out = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) {
+      const t = i / sampleRate;
+      const envelope = Math.exp(-6 * (t % 0.5));
+      const tone = Math.sin(2 * Math.PI * 220 * t) + 0.5 * Math.sin(2 * Math.PI * 330 * t + c) + 0.25 * Math.sin(2 * Math.PI * 440 * t);
+      let x = (Math.imul(i, 2654435761) + Math.imul(c, 40503)) >>> 0;
+      x ^= x >>> 13;
+      x = Math.imul(x, 0x5bd1e995) >>> 0;
+      x ^= x >>> 15;
+      out[i] = 0.25 * envelope * tone + 0.02 * ((x >>> 0) / 4294967295 * 2 - 1);
+    }
+    return out;
+  });
+}
+
+export function peak(channels: Float32Array[]): number {
+  let max = 0;
+  for (const channel of channels) for (const s of channel) max = Math.max(max, Math.abs(s));
+  return max;
+}
+
+export function rms(channel: Float32Array): number {
+  let sum = 0;
+  for (const s of channel) sum += s * s;
+  return Math.sqrt(sum / channel.length);
+}
+
+export function countNonFinite(channels: Float32Array[]): number {
+  let count = 0;
+  for (const channel of channels) for (const s of channel) if (!Number.isFinite(s)) count++;
+  return count;
+}
+
+/** Index of the first sample where `a` and `b` differ, or -1. */
+export function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
