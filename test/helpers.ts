@@ -9,23 +9,7 @@ export const zamFolder = '/usr/lib/vst3';
 
 if (!existsSync(testBundle)) throw new Error(`Build the test plugins first (npm run build:native): ${testBundle} is missing`);
 
-/** A deterministic stereo signal: a decaying chord plus a little hashed noise. */
-export function testSignal(frames: number, sampleRate = 44100, channels = 2): Float32Array[] {
-  return Array.from({ length: channels }, (_, c) => {
-    const out = new Float32Array(frames);
-    for (let i = 0; i < frames; i++) {
-      const t = i / sampleRate;
-      const envelope = Math.exp(-6 * (t % 0.5));
-      const tone = Math.sin(2 * Math.PI * 220 * t) + 0.5 * Math.sin(2 * Math.PI * 330 * t + c) + 0.25 * Math.sin(2 * Math.PI * 440 * t);
-      let x = (Math.imul(i, 2654435761) + Math.imul(c, 40503)) >>> 0;
-      x ^= x >>> 13;
-      x = Math.imul(x, 0x5bd1e995) >>> 0;
-      x ^= x >>> 15;
-      out[i] = 0.25 * envelope * tone + 0.02 * ((x >>> 0) / 4294967295 * 2 - 1);
-    }
-    return out;
-  });
-}
+export { testSignal } from './fixtures/signal.mjs';
 
 export function peak(channels: Float32Array[]): number {
   let max = 0;

@@ -213,14 +213,7 @@ void Plugin::handleRestarts() {
       pendingEdits_.push_back({edit.id, edit.normalized});
     }
   }
-  if (flags & (kLatencyChanged | kIoChanged)) {
-    latency_ = 0;
-    for (auto& lane : lanes_) {
-      lane->instance->stop();
-      lane->instance->start();
-      latency_ = std::max(latency_, lane->instance->latencySamples());
-    }
-  }
+  if (flags & (kLatencyChanged | kIoChanged)) reactivate();
   if (flags & (kParamTitlesChanged | kParamValuesChanged | kReloadComponent)) refreshParameters();
 }
 
@@ -422,15 +415,20 @@ void Plugin::reset() {
   ControlThread::instance().run([&] {
     guarded(classInfo_.name, "reset", [&] {
       handleRestarts();
-      latency_ = 0;
-      for (auto& lane : lanes_) {
-        lane->instance->stop();
-        lane->instance->start();
-        latency_ = std::max(latency_, lane->instance->latencySamples());
-      }
+      if (processed_) reactivate();
     });
   });
   position_ = 0;
+}
+
+void Plugin::reactivate() {
+  latency_ = 0;
+  for (auto& lane : lanes_) {
+    lane->instance->stop();
+    lane->instance->start();
+    latency_ = std::max(latency_, lane->instance->latencySamples());
+  }
+  processed_ = false;
 }
 
 void Plugin::settle() {
@@ -524,6 +522,7 @@ void Plugin::processBlock(const float* const* in, float* const* out, int32 frame
   }
   pendingEdits_.clear();
   position_ += frames;
+  processed_ = true;
 }
 
 }  // namespace mixchain

@@ -95,7 +95,8 @@ class Plugin {
   void savePreset(const std::string& path);
   void loadPreset(const std::string& path);
 
-  // Fresh DSP state and stream position 0, without re-creating the plugin.
+  // Fresh DSP state and stream position 0, without re-creating the plugin. Re-activation is
+  // skipped when nothing was processed since the last one (ZamVerb's takes ~0.1 s).
   void reset();
   // One block of at most maxBlockSize frames, `in` and `out` distinct. Callers that need
   // full-size blocks (every offline render) pad the last one.
@@ -110,6 +111,8 @@ class Plugin {
   void build();
   void refreshParameters();
   void handleRestarts();
+  // setActive(false/true) on every lane (fresh DSP state) and the latency read that follows.
+  void reactivate();
   void applyStateParts(const std::vector<Steinberg::uint8>& component, const std::vector<Steinberg::uint8>& controller);
   void flushPendingEdits();
   void fillChanges(Lane& lane, Steinberg::int32 frames);
@@ -138,6 +141,7 @@ class Plugin {
   std::vector<Automation> automation_;
   Steinberg::Vst::ProcessContext context_{};
   int64_t position_ = 0;
+  bool processed_ = false;      // since the last activation: a reset must re-activate
   std::vector<float> scratch_;  // mono-through-stereo input/output, sized once
 };
 

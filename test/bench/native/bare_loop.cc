@@ -3,8 +3,8 @@
 //
 //   mixchain-bare-loop --seconds 60 --block 512 --rate 44100 <bundle> [<bundle>…]
 //
-// Plugins are created and set up exactly as the addon does it (same host core); the timed part
-// is only the block loop, as in the addon's bench.
+// Plugins are created and set up exactly as the addon does it (same host core); the signal is
+// computed beforehand, and the timed part is only the block loop over it.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +26,7 @@ double cpuSeconds() {
   return now.tv_sec + now.tv_nsec * 1e-9;
 }
 
-// The same signal the JS bench uses (test/bench/signal.ts): a decaying chord with noise bursts.
+// The same signal the tests and the JS bench use (test/fixtures/signal.mjs): a decaying chord with noise bursts.
 float testSignal(int64_t i, int channel, double rate) {
   const double t = i / rate;
   const double beat = std::fmod(t, 0.5);
@@ -39,6 +39,12 @@ float testSignal(int64_t i, int channel, double rate) {
   x ^= x >> 15;
   const double noise = (x / 4294967295.0) * 2 - 1;
   return static_cast<float>(0.25 * envelope * tone + 0.02 * noise);
+}
+
+double wallSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec + now.tv_nsec * 1e-9;
 }
 
 }  // namespace
@@ -67,17 +73,21 @@ int main(int argc, char** argv) {
       config.maxBlockSize = block;
       plugins.push_back(mixchain::Plugin::create(config));
     }
-    const int64_t frames = static_cast<int64_t>(seconds * rate);
+    const int64_t frames = static_cast<int64_t>(seconds * rate) / block * block;
+    std::vector<float> signal[2];
+    for (int c = 0; c < 2; ++c) {
+      signal[c].resize(frames);
+      for (int64_t i = 0; i < frames; ++i) signal[c][i] = testSignal(i, c, rate);
+    }
     std::vector<float> a(2 * block), b(2 * block);
     float* pa[2] = {a.data(), a.data() + block};
     float* pb[2] = {b.data(), b.data() + block};
     double peak = 0;
     mixchain::ScopedNoDenormals noDenormals;
     const double start = cpuSeconds();
+    const double wallStart = wallSeconds();
     for (int64_t at = 0; at < frames; at += block) {
-      for (int c = 0; c < 2; ++c) {
-        for (int i = 0; i < block; ++i) pa[c][i] = testSignal(at + i, c, rate);
-      }
+      for (int c = 0; c < 2; ++c) std::memcpy(pa[c], signal[c].data() + at, sizeof(float) * block);
       float** in = pa;
       float** out = pb;
       for (auto& plugin : plugins) {
@@ -89,8 +99,9 @@ int main(int argc, char** argv) {
       }
     }
     const double cpu = cpuSeconds() - start;
-    std::printf("{\"seconds\":%.3f,\"block\":%d,\"cpuSeconds\":%.6f,\"realtimeFactor\":%.3f,\"peak\":%.6f}\n",
-                seconds, block, cpu, seconds / cpu, peak);
+    const double wall = wallSeconds() - wallStart;
+    std::printf("{\"seconds\":%.3f,\"block\":%d,\"cpuSeconds\":%.6f,\"wallSeconds\":%.6f,\"peak\":%.6f}\n",
+                frames / rate, block, cpu, wall, peak);
   } catch (const mixchain::HostError& e) {
     std::fprintf(stderr, "%s: %s\n", e.code().c_str(), e.what());
     return 1;
