@@ -213,7 +213,10 @@ void Plugin::handleRestarts() {
       pendingEdits_.push_back({edit.id, edit.normalized});
     }
   }
-  if (flags & (kLatencyChanged | kIoChanged)) reactivate();
+  // Acted on at the next reset, before audio flows again: DPF raises kLatencyChanged after every
+  // render when its reported latency parameter reaches the controller, and re-activating a
+  // ZamVerb costs ~40 ms that nothing needs until the next render.
+  if (flags & (kLatencyChanged | kIoChanged)) restartRequested_ = true;
   if (flags & (kParamTitlesChanged | kParamValuesChanged | kReloadComponent)) refreshParameters();
 }
 
@@ -415,7 +418,7 @@ void Plugin::reset() {
   ControlThread::instance().run([&] {
     guarded(classInfo_.name, "reset", [&] {
       handleRestarts();
-      if (processed_) reactivate();
+      if (processed_ || restartRequested_) reactivate();
     });
   });
   position_ = 0;
@@ -429,6 +432,7 @@ void Plugin::reactivate() {
     latency_ = std::max(latency_, lane->instance->latencySamples());
   }
   processed_ = false;
+  restartRequested_ = false;
 }
 
 void Plugin::settle() {

@@ -70,6 +70,7 @@ class Plugin {
   const ClassInfo& classInfo() const { return classInfo_; }
   Layout layout() const { return layout_; }
   const Instance::BusLayout& busLayout() const { return busLayout_; }
+  // As read after the last activation; a change the plugin announces is read at the next reset.
   Steinberg::uint32 latencySamples() const { return latency_; }
   Steinberg::uint32 tailSamples() const { return tail_; }
 
@@ -141,7 +142,8 @@ class Plugin {
   std::vector<Automation> automation_;
   Steinberg::Vst::ProcessContext context_{};
   int64_t position_ = 0;
-  bool processed_ = false;      // since the last activation: a reset must re-activate
+  bool processed_ = false;          // since the last activation: a reset must re-activate
+  bool restartRequested_ = false;   // the plugin asked for re-activation (latency, buses)
   std::vector<float> scratch_;  // mono-through-stereo input/output, sized once
 };
 
