@@ -10,6 +10,7 @@ packages=(
   juce-modules-source-data              # the VST3 SDK (GPLv3 option)
   libsndfile1-dev                       # audio files
   zam-plugins                           # the real plugins the demo and tests use
+  valgrind                              # npm run leak
   espeak-ng                             # the demo's spoken vocal
 )
 missing=()

@@ -1,5 +1,5 @@
 import { binding } from './native/binding.js';
-import type { NativeChain, NativeRenderOptions } from './native/types.js';
+import type { NativeChain, NativeRenderOptions, NativeRenderResult } from './native/types.js';
 import { invalidArgument, native, nativeAsync } from './errors.js';
 import { loadPlugin, type ParameterInput, type Plugin, type PluginOptions } from './plugin.js';
 import { requireChannels } from './validate.js';
@@ -19,17 +19,8 @@ export interface RenderOptions {
   rejectNonFinite?: boolean;
 }
 
-export interface RenderResult {
-  /** The output, aligned sample-exactly to the input, as long as the input plus the tail. */
-  channels: Float32Array[];
-  inputFrames: number;
-  tailFrames: number;
-  /** The chain's latency, compensated in `channels`. */
-  latencySamples: number;
-  blocks: number;
-  wallSeconds: number;
-  cpuSeconds: number;
-}
+/** The output of a render: see {@link NativeRenderResult}. */
+export type RenderResult = NativeRenderResult;
 
 export interface ChainSlot {
   plugin: string;

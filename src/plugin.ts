@@ -9,7 +9,7 @@ import { requireChannels, requireInteger, requireNumber, requireString } from '.
  * block full (measured in test/bench/RESULTS.md). Convolution reverbs such as ZamVerb cost
  * roughly 1/block, so large blocks pay.
  */
-export const DEFAULT_BLOCK_SIZE = 4096;
+export const DEFAULT_BLOCK_SIZE = 8192;
 
 export interface PluginOptions {
   /** Sample rate in Hz, 8000–384000. Default 44100. */

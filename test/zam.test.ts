@@ -51,7 +51,7 @@ describe('real chains', () => {
   });
 
   it('ZamVerb changes the signal (it got full blocks) and rings past the input', async () => {
-    for (const block of [512, 4096]) {
+    for (const block of [512, 4096, 8192]) {
       const verb = await loadPlugin('ZamVerb', { maxBlockSize: block });
       open.push(verb);
       const input = testSignal(44100);

@@ -97,11 +97,15 @@ export interface NativeRenderOptions {
 }
 
 export interface NativeRenderResult {
+  /** The output, aligned sample-exactly to the input, as long as the input plus the tail. */
   channels: Float32Array[];
   inputFrames: number;
   tailFrames: number;
+  /** The chain's latency, compensated in `channels`. */
   latencySamples: number;
+  /** Blocks processed, latency and tail included. */
   blocks: number;
+  /** Time the render took, and CPU time of the thread that ran it. */
   wallSeconds: number;
   cpuSeconds: number;
 }
