@@ -38,9 +38,9 @@ Napi::Object Addon::wrapPlugin(Napi::Env env, std::shared_ptr<Plugin> plugin) {
   handle->plugin = std::move(plugin);
   handles_.erase(std::remove_if(handles_.begin(), handles_.end(), [](auto& w) { return w.expired(); }), handles_.end());
   handles_.push_back(handle);
-  return pluginClass.New({Napi::External<std::shared_ptr<PluginHandle>>::New(
-      env, new std::shared_ptr<PluginHandle>(handle),
-      [](Napi::Env, std::shared_ptr<PluginHandle>* held) { delete held; })});
+  // The constructor takes the handle from here: no JS value can smuggle one in.
+  pendingHandle = std::move(handle);
+  return pluginClass.New({});
 }
 
 Napi::Value Addon::createPlugin(const Napi::CallbackInfo& info) {

@@ -19,6 +19,8 @@ class Addon : public Napi::Addon<Addon> {
   // A JS Plugin object for a freshly created plugin, tracked for cleanup.
   Napi::Object wrapPlugin(Napi::Env env, std::shared_ptr<Plugin> plugin);
   Napi::FunctionReference pluginClass;
+  // Handed from wrapPlugin to the Plugin constructor it calls.
+  std::shared_ptr<PluginHandle> pendingHandle;
   Napi::FunctionReference chainClass;
 
  private:

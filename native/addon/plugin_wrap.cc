@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "addon/addon.h"
 #include "addon/async.h"
 #include "addon/convert.h"
 #include "addon/errors.h"
@@ -51,10 +52,8 @@ bool PluginWrap::isPlugin(const Napi::Value& value) {
 }
 
 PluginWrap::PluginWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PluginWrap>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
-    throw codedError(info.Env(), "ERR_INTERNAL", "Plugins are made by createPlugin, not by new");
-  }
-  handle_ = *info[0].As<Napi::External<std::shared_ptr<PluginHandle>>>().Data();
+  handle_ = std::move(info.Env().GetInstanceData<Addon>()->pendingHandle);
+  if (!handle_) throw codedError(info.Env(), "ERR_INTERNAL", "Plugins are made by loadPlugin, not by new");
   info.This().As<Napi::Object>().TypeTag(&kPluginTag);
 }
 
