@@ -11,6 +11,7 @@ packages=(
   libsndfile1-dev                       # audio files
   zam-plugins                           # the real plugins the demo and tests use
   valgrind                              # npm run leak
+  clang-format                          # npm run lint
   espeak-ng                             # the demo's spoken vocal
 )
 missing=()

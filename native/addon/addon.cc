@@ -15,12 +15,12 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   pluginClass = Napi::Persistent(PluginWrap::define(env));
   chainClass = Napi::Persistent(ChainWrap::define(env));
   DefineAddon(exports, {
-      InstanceMethod("createPlugin", &Addon::createPlugin),
-      InstanceMethod("createPluginAsync", &Addon::createPluginAsync),
-      InstanceMethod("scanBundle", &Addon::scanBundle),
-      InstanceMethod("liveInstances", &Addon::liveInstances),
-      InstanceValue("Chain", chainClass.Value()),
-  });
+                           InstanceMethod("createPlugin", &Addon::createPlugin),
+                           InstanceMethod("createPluginAsync", &Addon::createPluginAsync),
+                           InstanceMethod("scanBundle", &Addon::scanBundle),
+                           InstanceMethod("liveInstances", &Addon::liveInstances),
+                           InstanceValue("Chain", chainClass.Value()),
+                       });
   defineAudioFileFunctions(env, exports);
   env.AddCleanupHook(&Addon::cleanup, this);
 }

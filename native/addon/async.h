@@ -30,7 +30,8 @@ Napi::Promise runAsync(Napi::Env env, RunOn where, std::function<Result()> work,
     std::exception_ptr error;
     Napi::ThreadSafeFunction done;
   };
-  auto job = std::make_shared<Job>(Job{Napi::Promise::Deferred::New(env), std::move(work), std::move(convert), nullptr, nullptr, {}});
+  auto job = std::make_shared<Job>(
+      Job{Napi::Promise::Deferred::New(env), std::move(work), std::move(convert), nullptr, nullptr, {}});
   const Napi::Promise promise = job->deferred.Promise();
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function(), "mixchain", 0, 1);
 

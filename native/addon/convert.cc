@@ -103,7 +103,8 @@ Napi::Object pluginInfo(Napi::Env env, const Plugin& plugin) {
 }
 
 size_t channelPointers(const Napi::Value& value, int channels, std::vector<float*>& pointers, const char* what) {
-  if (!value.IsArray()) fail("ERR_CHANNELS", std::string("Expected ") + what + " to be an array of Float32Array channels");
+  if (!value.IsArray())
+    fail("ERR_CHANNELS", std::string("Expected ") + what + " to be an array of Float32Array channels");
   const Napi::Array list = value.As<Napi::Array>();
   if (static_cast<int>(list.Length()) != channels) {
     fail("ERR_CHANNELS", std::string("Expected ") + std::to_string(channels) + " channels in " + what + " but got " +
@@ -114,13 +115,15 @@ size_t channelPointers(const Napi::Value& value, int channels, std::vector<float
   for (uint32_t c = 0; c < list.Length(); ++c) {
     const Napi::Value item = list.Get(c);
     if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      fail("ERR_CHANNELS", std::string("Expected channel ") + std::to_string(c) + " of " + what + " to be a Float32Array");
+      fail("ERR_CHANNELS",
+           std::string("Expected channel ") + std::to_string(c) + " of " + what + " to be a Float32Array");
     }
     auto array = item.As<Napi::Float32Array>();
     if (c == 0) frames = array.ElementLength();
     if (array.ElementLength() != frames) {
       fail("ERR_CHANNELS", std::string("Expected every channel of ") + what + " to have " + std::to_string(frames) +
-                               " frames but channel " + std::to_string(c) + " has " + std::to_string(array.ElementLength()));
+                               " frames but channel " + std::to_string(c) + " has " +
+                               std::to_string(array.ElementLength()));
     }
     pointers.push_back(array.Data());
   }

@@ -31,7 +31,8 @@ class BusyScope {
   explicit BusyScope(const std::shared_ptr<PluginHandle>& handle) { add(handle); }
   void add(const std::shared_ptr<PluginHandle>& handle) {
     if (handle->busy.exchange(true)) {
-      fail("ERR_BUSY", "The plugin is busy with another call (a render still running?); a plugin runs one call at a time");
+      fail("ERR_BUSY",
+           "The plugin is busy with another call (a render still running?); a plugin runs one call at a time");
     }
     held_.push_back(handle);
   }

@@ -176,7 +176,8 @@ Napi::Value PluginWrap::loadPreset(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PluginWrap::latency(const Napi::CallbackInfo& info) {
-  return use(info, "read the latency", [&](Plugin& plugin) { return Napi::Number::New(info.Env(), plugin.latencySamples()); });
+  return use(info, "read the latency",
+             [&](Plugin& plugin) { return Napi::Number::New(info.Env(), plugin.latencySamples()); });
 }
 
 Napi::Value PluginWrap::reset(const Napi::CallbackInfo& info) {
@@ -240,7 +241,8 @@ Napi::Value PluginWrap::closeAsync(const Napi::CallbackInfo& info) {
   });
   // Teardown (ZamVerb's takes a while) runs on the control thread, off the JS thread.
   return runAsync<bool>(
-      env, RunOn::ControlThread, [taken = std::move(taken)]() mutable {
+      env, RunOn::ControlThread,
+      [taken = std::move(taken)]() mutable {
         taken.reset();
         return true;
       },

@@ -61,23 +61,33 @@ SoundFile readSoundFile(const std::string& path) {
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,
                     double sampleRate, const WriteOptions& options) {
   std::string format = lower(options.format);
-  if (format.empty()) format = lower(std::filesystem::path(path).extension().string().substr(std::min<size_t>(1, path.size())));
+  if (format.empty())
+    format = lower(std::filesystem::path(path).extension().string().substr(std::min<size_t>(1, path.size())));
   int major = 0;
-  if (format == "wav") major = SF_FORMAT_WAV;
-  else if (format == "flac") major = SF_FORMAT_FLAC;
-  else fail("ERR_AUDIO_FORMAT", "Expected an output format wav or flac (by option or extension) but got '" + format + "'");
+  if (format == "wav")
+    major = SF_FORMAT_WAV;
+  else if (format == "flac")
+    major = SF_FORMAT_FLAC;
+  else
+    fail("ERR_AUDIO_FORMAT", "Expected an output format wav or flac (by option or extension) but got '" + format + "'");
   const std::string type = options.sampleType.empty() ? "pcm24" : lower(options.sampleType);
   int subtype = 0;
-  if (type == "pcm16") subtype = SF_FORMAT_PCM_16;
-  else if (type == "pcm24") subtype = SF_FORMAT_PCM_24;
-  else if (type == "float" && major == SF_FORMAT_WAV) subtype = SF_FORMAT_FLOAT;
-  else fail("ERR_AUDIO_FORMAT", "Expected a sample type pcm16, pcm24" + std::string(major == SF_FORMAT_WAV ? " or float" : "") +
-                                    " for " + format + " but got '" + type + "'");
+  if (type == "pcm16")
+    subtype = SF_FORMAT_PCM_16;
+  else if (type == "pcm24")
+    subtype = SF_FORMAT_PCM_24;
+  else if (type == "float" && major == SF_FORMAT_WAV)
+    subtype = SF_FORMAT_FLOAT;
+  else
+    fail("ERR_AUDIO_FORMAT", "Expected a sample type pcm16, pcm24" +
+                                 std::string(major == SF_FORMAT_WAV ? " or float" : "") + " for " + format +
+                                 " but got '" + type + "'");
   SF_INFO info{};
   info.samplerate = static_cast<int>(std::lround(sampleRate));
   info.channels = static_cast<int>(channels.size());
   info.format = major | subtype;
-  if (!sf_format_check(&info)) fail("ERR_AUDIO_FORMAT", "libsndfile cannot write " + format + "/" + type + " with these settings");
+  if (!sf_format_check(&info))
+    fail("ERR_AUDIO_FORMAT", "libsndfile cannot write " + format + "/" + type + " with these settings");
   File file(sf_open(path.c_str(), SFM_WRITE, &info));
   if (!file) fail("ERR_FILE_WRITE", "Cannot write '" + path + "': " + sf_strerror(nullptr));
   // Out-of-range samples clip instead of wrapping around in integer formats.
@@ -86,7 +96,8 @@ void writeSoundFile(const std::string& path, const std::vector<const float*>& ch
   for (size_t i = 0; i < frames; ++i) {
     for (size_t c = 0; c < channels.size(); ++c) interleaved[i * channels.size() + c] = channels[c][i];
   }
-  if (sf_writef_float(file.get(), interleaved.data(), static_cast<sf_count_t>(frames)) != static_cast<sf_count_t>(frames)) {
+  if (sf_writef_float(file.get(), interleaved.data(), static_cast<sf_count_t>(frames)) !=
+      static_cast<sf_count_t>(frames)) {
     fail("ERR_FILE_WRITE", "Cannot write '" + path + "': " + sf_strerror(file.get()));
   }
 }

@@ -43,8 +43,8 @@ uint32_t Chain::latency() const {
 
 void Chain::setBypass(size_t slot, bool bypassed) {
   if (slot >= slots_.size()) {
-    fail("ERR_SLOT_UNKNOWN", "Expected a slot from 0 to " + std::to_string(slots_.size() - 1) + " but got " +
-                                 std::to_string(slot));
+    fail("ERR_SLOT_UNKNOWN",
+         "Expected a slot from 0 to " + std::to_string(slots_.size() - 1) + " but got " + std::to_string(slot));
   }
   slots_[slot].bypassed = bypassed;
 }
@@ -93,10 +93,10 @@ float* const* Chain::runBlock(float* const* a, float* const* b, bool rejectNonFi
         for (int c = 0; c < channels_; ++c) {
           for (int32_t i = 0; i < blockSize_; ++i) {
             if (!std::isfinite(next[c][i])) {
-              fail("ERR_NONFINITE_OUTPUT", "'" + slot.plugin->classInfo().name + "' (slot " + std::to_string(index) +
-                                               ") produced " + (std::isnan(next[c][i]) ? "NaN" : "Inf") +
-                                               " at sample " + std::to_string(slot.plugin->position() - blockSize_ + i) +
-                                               " of channel " + std::to_string(c));
+              fail("ERR_NONFINITE_OUTPUT",
+                   "'" + slot.plugin->classInfo().name + "' (slot " + std::to_string(index) + ") produced " +
+                       (std::isnan(next[c][i]) ? "NaN" : "Inf") + " at sample " +
+                       std::to_string(slot.plugin->position() - blockSize_ + i) + " of channel " + std::to_string(c));
             }
           }
         }
@@ -124,7 +124,8 @@ RenderResult Chain::render(const float* const* input, int64_t frames, const Rend
   if (frames <= 0) fail("ERR_EMPTY_INPUT", "Expected audio of at least one frame but got " + std::to_string(frames));
   if (options.tail.mode == TailOptions::Mode::Seconds &&
       !(options.tail.seconds >= 0 && options.tail.seconds <= kAutoTailCapSeconds * 10)) {
-    fail("ERR_INVALID_TAIL", "Expected a tail from 0 to 300 seconds or 'auto' but got " + std::to_string(options.tail.seconds));
+    fail("ERR_INVALID_TAIL",
+         "Expected a tail from 0 to 300 seconds or 'auto' but got " + std::to_string(options.tail.seconds));
   }
   reset();
   ScopedNoDenormals noDenormals;
@@ -141,8 +142,8 @@ RenderResult Chain::render(const float* const* input, int64_t frames, const Rend
   result.channels.assign(channels_, std::vector<float>());
   for (auto& channel : result.channels) channel.reserve(static_cast<size_t>(autoTail ? frames + quiet * 4 : wanted));
 
-  int64_t produced = 0;  // samples out of the chain, latency included
-  int64_t lastLoud = -1; // aligned index of the last sample above the auto-tail threshold
+  int64_t produced = 0;   // samples out of the chain, latency included
+  int64_t lastLoud = -1;  // aligned index of the last sample above the auto-tail threshold
   for (;;) {
     const int64_t aligned = produced - result.latency;
     if (aligned >= wanted) break;

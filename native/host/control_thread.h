@@ -4,13 +4,14 @@
 // module (JUCE and DPF keep process-global state in them), and never from a render thread.
 #pragma once
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <future>
 #include <mutex>
-#include <pthread.h>
 #include <type_traits>
 
 namespace mixchain {

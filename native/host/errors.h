@@ -10,8 +10,7 @@ namespace mixchain {
 
 class HostError : public std::runtime_error {
  public:
-  HostError(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
+  HostError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 
  private:

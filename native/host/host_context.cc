@@ -25,8 +25,12 @@ tresult PLUGIN_API HostContext::queryInterface(const TUID iid, void** obj) {
   return HostApplication::queryInterface(iid, obj);
 }
 
-tresult PLUGIN_API ComponentHandler::beginEdit(Vst::ParamID) { return kResultOk; }
-tresult PLUGIN_API ComponentHandler::endEdit(Vst::ParamID) { return kResultOk; }
+tresult PLUGIN_API ComponentHandler::beginEdit(Vst::ParamID) {
+  return kResultOk;
+}
+tresult PLUGIN_API ComponentHandler::endEdit(Vst::ParamID) {
+  return kResultOk;
+}
 
 tresult PLUGIN_API ComponentHandler::performEdit(Vst::ParamID id, Vst::ParamValue normalized) {
   std::lock_guard<std::mutex> lock(editsMutex_);
@@ -45,8 +49,7 @@ std::vector<ComponentHandler::Edit> ComponentHandler::takeEdits() {
 }
 
 tresult PLUGIN_API ComponentHandler::queryInterface(const TUID iid, void** obj) {
-  if (FUnknownPrivate::iidEqual(iid, FUnknown::iid) ||
-      FUnknownPrivate::iidEqual(iid, Vst::IComponentHandler::iid)) {
+  if (FUnknownPrivate::iidEqual(iid, FUnknown::iid) || FUnknownPrivate::iidEqual(iid, Vst::IComponentHandler::iid)) {
     *obj = static_cast<Vst::IComponentHandler*>(this);
     return kResultOk;
   }

@@ -33,8 +33,7 @@ class ComponentHandler : public Steinberg::Vst::IComponentHandler {
   };
 
   Steinberg::tresult PLUGIN_API beginEdit(Steinberg::Vst::ParamID) override;
-  Steinberg::tresult PLUGIN_API performEdit(Steinberg::Vst::ParamID id,
-                                            Steinberg::Vst::ParamValue normalized) override;
+  Steinberg::tresult PLUGIN_API performEdit(Steinberg::Vst::ParamID id, Steinberg::Vst::ParamValue normalized) override;
   Steinberg::tresult PLUGIN_API endEdit(Steinberg::Vst::ParamID) override;
   Steinberg::tresult PLUGIN_API restartComponent(Steinberg::int32 flags) override;
 

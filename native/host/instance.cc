@@ -57,7 +57,9 @@ Instance::Instance(std::shared_ptr<Module> module, const ClassInfo& cls) : modul
   }
 }
 
-Instance::~Instance() { teardown(); }
+Instance::~Instance() {
+  teardown();
+}
 
 void Instance::createController(const TUID componentId) {
   if (auto single = query<IEditController>(component_)) {
@@ -183,8 +185,8 @@ void Instance::setupProcessing(double sampleRate, int32 maxBlockSize) {
   ProcessSetup setup{kOffline, kSample32, maxBlockSize, sampleRate};
   const tresult result = processor_->setupProcessing(setup);
   if (result != kResultOk) {
-    fail("ERR_PLUGIN_REJECTED", "setupProcessing (offline, 32-bit, block " + std::to_string(maxBlockSize) +
-                                    ", " + std::to_string(static_cast<long>(sampleRate)) + " Hz) failed with " +
+    fail("ERR_PLUGIN_REJECTED", "setupProcessing (offline, 32-bit, block " + std::to_string(maxBlockSize) + ", " +
+                                    std::to_string(static_cast<long>(sampleRate)) + " Hz) failed with " +
                                     resultName(result));
   }
 }
@@ -203,7 +205,9 @@ void Instance::stop() {
   started_ = false;
 }
 
-uint32 Instance::tailSamples() const { return processor_->getTailSamples(); }
+uint32 Instance::tailSamples() const {
+  return processor_->getTailSamples();
+}
 
 std::vector<uint8> Instance::componentState() {
   auto stream = owned(new MemoryStream());

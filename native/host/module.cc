@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <sys/utsname.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -13,8 +14,6 @@
 #include "host/strings.h"
 #include "pluginterfaces/base/funknown.h"
 #include "pluginterfaces/vst/ivstaudioprocessor.h"
-
-#include <cstring>
 
 namespace mixchain {
 
@@ -67,8 +66,8 @@ std::string Module::binaryPathFor(const std::string& bundlePath) {
   }
   if (fs::is_regular_file(status)) return fs::canonical(bundle).string();  // single-file module
   if (!fs::is_directory(status)) {
-    fail("ERR_BUNDLE_NOT_FOUND", "Expected a VST3 bundle folder or module file at '" + bundlePath +
-                                     "' but found a special file");
+    fail("ERR_BUNDLE_NOT_FOUND",
+         "Expected a VST3 bundle folder or module file at '" + bundlePath + "' but found a special file");
   }
   const std::string arch = machineArchitecture() + "-linux";
   const fs::path contents = bundle / "Contents";
@@ -80,9 +79,8 @@ std::string Module::binaryPathFor(const std::string& bundlePath) {
                                        "/ but Contents/ holds " + listFolder(contents));
   }
   if (!fs::is_regular_file(binary)) {
-    fail("ERR_NO_BINARY_FOR_ARCH", "Expected Contents/" + arch + "/" + stem + ".so in the bundle '" +
-                                       bundlePath + "' but Contents/" + arch + "/ holds " +
-                                       listFolder(archFolder));
+    fail("ERR_NO_BINARY_FOR_ARCH", "Expected Contents/" + arch + "/" + stem + ".so in the bundle '" + bundlePath +
+                                       "' but Contents/" + arch + "/ holds " + listFolder(archFolder));
   }
   return fs::canonical(binary).string();
 }
@@ -116,10 +114,9 @@ void Module::load() {
   auto getFactory = reinterpret_cast<FactoryFn>(dlsym(handle_, "GetPluginFactory"));
   auto exit = dlsym(handle_, "ModuleExit");
   if (!entry || !getFactory || !exit) {
-    fail("ERR_NOT_A_VST3_MODULE", "Expected '" + binaryPath_ +
-                                      "' to export ModuleEntry, ModuleExit and GetPluginFactory but " +
-                                      (getFactory ? "ModuleEntry or ModuleExit is missing"
-                                                  : "GetPluginFactory is missing"));
+    fail("ERR_NOT_A_VST3_MODULE",
+         "Expected '" + binaryPath_ + "' to export ModuleEntry, ModuleExit and GetPluginFactory but " +
+             (getFactory ? "ModuleEntry or ModuleExit is missing" : "GetPluginFactory is missing"));
   }
   // The handle stays open even when entry fails: unloading code that has started running is
   // never safe, and a failed module is not retried.
@@ -194,8 +191,8 @@ const ClassInfo& Module::audioEffectClass(const std::string& className) const {
   std::string offered;
   for (const auto* info : effects) offered += (offered.empty() ? "'" : ", '") + info->name + "'";
   if (effects.empty()) {
-    fail("ERR_NO_AUDIO_EFFECT", "Expected an audio effect class (\"" + std::string(kVstAudioEffectClass) +
-                                    "\") in '" + bundlePath_ + "' but it has none");
+    fail("ERR_NO_AUDIO_EFFECT", "Expected an audio effect class (\"" + std::string(kVstAudioEffectClass) + "\") in '" +
+                                    bundlePath_ + "' but it has none");
   }
   if (className.empty()) {
     if (effects.size() == 1) return *effects.front();
@@ -205,8 +202,8 @@ const ClassInfo& Module::audioEffectClass(const std::string& className) const {
   for (const auto* info : effects) {
     if (strcasecmp(info->name.c_str(), className.c_str()) == 0) return *info;
   }
-  fail("ERR_NO_AUDIO_EFFECT", "Expected an audio effect named '" + className + "' in '" + bundlePath_ +
-                                  "' but it offers " + offered);
+  fail("ERR_NO_AUDIO_EFFECT",
+       "Expected an audio effect named '" + className + "' in '" + bundlePath_ + "' but it offers " + offered);
 }
 
 }  // namespace mixchain

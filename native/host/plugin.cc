@@ -85,7 +85,9 @@ auto guarded(const std::string& pluginName, const char* during, Fn&& fn) -> decl
   }
 }
 
-bool isPowerOfTwo(int32 n) { return n > 0 && (n & (n - 1)) == 0; }
+bool isPowerOfTwo(int32 n) {
+  return n > 0 && (n & (n - 1)) == 0;
+}
 
 std::string formatNumber(double value) {
   char text[64];
@@ -117,19 +119,20 @@ int64_t monotonicNanoseconds() {
 
 std::unique_ptr<Plugin> Plugin::create(const PluginConfig& config) {
   if (!(config.sampleRate >= 8000 && config.sampleRate <= 384000)) {
-    fail("ERR_INVALID_SAMPLE_RATE", "Expected sampleRate between 8000 and 384000 Hz but got " + formatNumber(config.sampleRate));
+    fail("ERR_INVALID_SAMPLE_RATE",
+         "Expected sampleRate between 8000 and 384000 Hz but got " + formatNumber(config.sampleRate));
   }
   if (!isPowerOfTwo(config.maxBlockSize) || config.maxBlockSize < 32 || config.maxBlockSize > 8192) {
-    fail("ERR_INVALID_BLOCK_SIZE", "Expected maxBlockSize to be a power of two from 32 to 8192 but got " +
-                                       std::to_string(config.maxBlockSize));
+    fail("ERR_INVALID_BLOCK_SIZE",
+         "Expected maxBlockSize to be a power of two from 32 to 8192 but got " + std::to_string(config.maxBlockSize));
   }
   if (config.channels != 1 && config.channels != 2) {
     fail("ERR_CHANNELS", "Expected channels to be 1 or 2 but got " + std::to_string(config.channels));
   }
   if (!(config.tempo > 0 && config.tempo <= 999) || config.timeSigNumerator < 1 || config.timeSigDenominator < 1) {
     fail("ERR_INVALID_TEMPO", "Expected a tempo in (0, 999] BPM and a positive time signature but got " +
-                                  formatNumber(config.tempo) + " BPM " + std::to_string(config.timeSigNumerator) +
-                                  "/" + std::to_string(config.timeSigDenominator));
+                                  formatNumber(config.tempo) + " BPM " + std::to_string(config.timeSigNumerator) + "/" +
+                                  std::to_string(config.timeSigDenominator));
   }
   std::unique_ptr<Plugin> plugin(new Plugin(config));
   ControlThread::instance().run([&] { plugin->build(); });
@@ -140,9 +143,13 @@ namespace {
 std::atomic<int64_t> live{0};
 }  // namespace
 
-int64_t Plugin::liveCount() { return live.load(); }
+int64_t Plugin::liveCount() {
+  return live.load();
+}
 
-Plugin::Plugin(const PluginConfig& config) : config_(config) { ++live; }
+Plugin::Plugin(const PluginConfig& config) : config_(config) {
+  ++live;
+}
 
 Plugin::~Plugin() {
   --live;
@@ -189,7 +196,9 @@ void Plugin::build() {
                    ProcessContext::kContTimeValid | ProcessContext::kSystemTimeValid;
 }
 
-IEditController* Plugin::controller() const { return lanes_.front()->instance->controller(); }
+IEditController* Plugin::controller() const {
+  return lanes_.front()->instance->controller();
+}
 
 void Plugin::refreshParameters() {
   parameters_.clear();
@@ -199,9 +208,8 @@ void Plugin::refreshParameters() {
   for (int32 i = 0; i < count; ++i) {
     ParameterInfo info{};
     if (edit->getParameterInfo(i, info) != kResultOk) continue;
-    parameters_.push_back(Parameter{info.id, fromUtf16(info.title), fromUtf16(info.shortTitle),
-                                    fromUtf16(info.units), info.stepCount, info.defaultNormalizedValue,
-                                    info.flags});
+    parameters_.push_back(Parameter{info.id, fromUtf16(info.title), fromUtf16(info.shortTitle), fromUtf16(info.units),
+                                    info.stepCount, info.defaultNormalizedValue, info.flags});
   }
 }
 
@@ -253,19 +261,18 @@ double Plugin::normalizedFromDisplay(const Parameter& parameter, double value) c
   return ControlThread::instance().run([&] {
     IEditController* edit = controller();
     auto outOfRange = [&](const std::string& low, const std::string& high) {
-      fail("ERR_VALUE_OUT_OF_RANGE", "Expected a value from " + low + " to " + high +
-                                         (parameter.units.empty() ? "" : " " + parameter.units) + " for '" +
-                                         parameter.title + "' of '" + classInfo_.name + "' but got " +
-                                         formatNumber(value));
+      fail("ERR_VALUE_OUT_OF_RANGE",
+           "Expected a value from " + low + " to " + high + (parameter.units.empty() ? "" : " " + parameter.units) +
+               " for '" + parameter.title + "' of '" + classInfo_.name + "' but got " + formatNumber(value));
     };
     // The text conversion first: JUCE plugins (every HISE export) report plain == normalized and
     // only their text knows the unit.
     String128 text{};
     toString128(formatNumber(value), text);
     ParamValue normalized = 0;
-    if (guarded(classInfo_.name, "getParamValueByString", [&] {
-          return edit->getParamValueByString(parameter.id, text, normalized);
-        }) == kResultOk && normalized >= 0 && normalized <= 1) {
+    if (guarded(classInfo_.name, "getParamValueByString",
+                [&] { return edit->getParamValueByString(parameter.id, text, normalized); }) == kResultOk &&
+        normalized >= 0 && normalized <= 1) {
       String128 lowText{}, highText{};
       edit->getParamStringByValue(parameter.id, 0.0, lowText);
       edit->getParamStringByValue(parameter.id, 1.0, highText);
@@ -304,8 +311,8 @@ double Plugin::normalizedFromText(const Parameter& parameter, const std::string&
     }
     offered += ")";
   }
-  fail("ERR_VALUE_INVALID", "Expected a value '" + parameter.title + "' of '" + classInfo_.name +
-                                "' can display" + offered + " but got '" + input + "'");
+  fail("ERR_VALUE_INVALID", "Expected a value '" + parameter.title + "' of '" + classInfo_.name + "' can display" +
+                                offered + " but got '" + input + "'");
 }
 
 ParameterValue Plugin::value(const Parameter& parameter) const {
@@ -345,8 +352,8 @@ void Plugin::automate(const Parameter& parameter, std::vector<AutomationPoint> p
                                          "' but got " + std::to_string(point.sample));
     }
     if (!(point.normalized >= 0 && point.normalized <= 1)) {
-      fail("ERR_VALUE_OUT_OF_RANGE", "Expected normalized automation values from 0 to 1 for '" +
-                                         parameter.title + "' but got " + formatNumber(point.normalized));
+      fail("ERR_VALUE_OUT_OF_RANGE", "Expected normalized automation values from 0 to 1 for '" + parameter.title +
+                                         "' but got " + formatNumber(point.normalized));
     }
   }
   std::stable_sort(points.begin(), points.end(),
@@ -356,7 +363,9 @@ void Plugin::automate(const Parameter& parameter, std::vector<AutomationPoint> p
   if (!points.empty()) automation_.push_back({parameter.id, value(parameter).normalized, std::move(points)});
 }
 
-void Plugin::clearAutomation() { automation_.clear(); }
+void Plugin::clearAutomation() {
+  automation_.clear();
+}
 
 std::vector<uint8> Plugin::state() {
   flushPendingEdits();

@@ -142,9 +142,9 @@ class Plugin {
   std::vector<Automation> automation_;
   Steinberg::Vst::ProcessContext context_{};
   int64_t position_ = 0;
-  bool processed_ = false;          // since the last activation: a reset must re-activate
-  bool restartRequested_ = false;   // the plugin asked for re-activation (latency, buses)
-  std::vector<float> scratch_;  // mono-through-stereo input/output, sized once
+  bool processed_ = false;         // since the last activation: a reset must re-activate
+  bool restartRequested_ = false;  // the plugin asked for re-activation (latency, buses)
+  std::vector<float> scratch_;     // mono-through-stereo input/output, sized once
 };
 
 }  // namespace mixchain

@@ -18,9 +18,15 @@ tresult answer(Interface* self, const TUID iid, void** obj) {
 }
 }  // namespace
 
-tresult PLUGIN_API ParamValueQueue::queryInterface(const TUID iid, void** obj) { return answer<Vst::IParamValueQueue>(this, iid, obj); }
-tresult PLUGIN_API ParameterChanges::queryInterface(const TUID iid, void** obj) { return answer<Vst::IParameterChanges>(this, iid, obj); }
-tresult PLUGIN_API EventList::queryInterface(const TUID iid, void** obj) { return answer<Vst::IEventList>(this, iid, obj); }
+tresult PLUGIN_API ParamValueQueue::queryInterface(const TUID iid, void** obj) {
+  return answer<Vst::IParamValueQueue>(this, iid, obj);
+}
+tresult PLUGIN_API ParameterChanges::queryInterface(const TUID iid, void** obj) {
+  return answer<Vst::IParameterChanges>(this, iid, obj);
+}
+tresult PLUGIN_API EventList::queryInterface(const TUID iid, void** obj) {
+  return answer<Vst::IEventList>(this, iid, obj);
+}
 
 tresult PLUGIN_API ParamValueQueue::getPoint(int32 index, int32& sampleOffset, Vst::ParamValue& value) {
   if (index < 0 || index >= getPointCount()) return kInvalidArgument;

@@ -12,9 +12,13 @@
 
 namespace mixchain {
 
-#define MIXCHAIN_NOREFCOUNT                                                              \
-  Steinberg::uint32 PLUGIN_API addRef() override { return 1; }                          \
-  Steinberg::uint32 PLUGIN_API release() override { return 1; }                         \
+#define MIXCHAIN_NOREFCOUNT                         \
+  Steinberg::uint32 PLUGIN_API addRef() override {  \
+    return 1;                                       \
+  }                                                 \
+  Steinberg::uint32 PLUGIN_API release() override { \
+    return 1;                                       \
+  }                                                 \
   Steinberg::tresult PLUGIN_API queryInterface(const Steinberg::TUID iid, void** obj) override;
 
 class ParamValueQueue : public Steinberg::Vst::IParamValueQueue {

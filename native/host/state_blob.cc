@@ -93,16 +93,17 @@ StateParts decodeStateBlob(const std::vector<uint8>& blob, const std::string& cl
                                   " bytes of something else");
   }
   if (version != kVersion) {
-    fail("ERR_STATE_INVALID", "Expected state version " + std::to_string(kVersion) + " but got version " +
-                                  std::to_string(version));
+    fail("ERR_STATE_INVALID",
+         "Expected state version " + std::to_string(kVersion) + " but got version " + std::to_string(version));
   }
   if (!reader.take(32, id) || !reader.chunk(parts.component) || !reader.chunk(parts.controller) || !reader.atEnd()) {
-    fail("ERR_STATE_INVALID", "The state is truncated or has trailing bytes (" + std::to_string(blob.size()) + " bytes)");
+    fail("ERR_STATE_INVALID",
+         "The state is truncated or has trailing bytes (" + std::to_string(blob.size()) + " bytes)");
   }
   const std::string owner(reinterpret_cast<const char*>(id), 32);
   if (owner != classId) {
-    fail("ERR_STATE_CLASS_MISMATCH", "Expected a state of '" + className + "' (class " + classId +
-                                         ") but got one of class " + owner);
+    fail("ERR_STATE_CLASS_MISMATCH",
+         "Expected a state of '" + className + "' (class " + classId + ") but got one of class " + owner);
   }
   return parts;
 }
@@ -128,8 +129,8 @@ StateParts readPresetFile(const std::string& path, const TUID classId, const std
   }
   const FUID expected = FUID::fromTUID(classId);
   if (!(preset.getClassID() == expected)) {
-    fail("ERR_PRESET_CLASS_MISMATCH", "Expected a preset of '" + className + "' (class " + hexOf(expected) +
-                                          ") but '" + path + "' is for class " + hexOf(preset.getClassID()));
+    fail("ERR_PRESET_CLASS_MISMATCH", "Expected a preset of '" + className + "' (class " + hexOf(expected) + ") but '" +
+                                          path + "' is for class " + hexOf(preset.getClassID()));
   }
   const PresetFile::Entry* component = preset.getEntry(kComponentState);
   if (!component) fail("ERR_PRESET_INVALID", "The preset '" + path + "' has no component state");

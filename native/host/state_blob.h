@@ -17,7 +17,8 @@ struct StateParts {
 
 // Layout: "MXST", u32 version (1), 32 ASCII hex digits of the class id, u32 component size,
 // component bytes, u32 controller size, controller bytes; integers little-endian.
-std::vector<Steinberg::uint8> encodeStateBlob(const std::string& classId, const std::vector<Steinberg::uint8>& component,
+std::vector<Steinberg::uint8> encodeStateBlob(const std::string& classId,
+                                              const std::vector<Steinberg::uint8>& component,
                                               const std::vector<Steinberg::uint8>& controller);
 // Throws ERR_STATE_INVALID for anything but a blob of ours, ERR_STATE_CLASS_MISMATCH for a blob
 // of another plugin.

@@ -13,8 +13,8 @@ tresult PLUGIN_API TestController::initialize(FUnknown* context) {
   for (ParamID id = 0; id < specs_.size(); ++id) {
     const ParamSpec& spec = specs_[id];
     if (spec.options.empty()) {
-      parameters.addParameter(new RangeParameter(spec.title, id, spec.units, spec.min, spec.max, spec.defaultPlain,
-                                                 spec.steps));
+      parameters.addParameter(
+          new RangeParameter(spec.title, id, spec.units, spec.min, spec.max, spec.defaultPlain, spec.steps));
     } else {
       auto* list = new StringListParameter(spec.title, id);
       for (const TChar* option : spec.options) list->appendString(option);

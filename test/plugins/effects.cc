@@ -152,7 +152,9 @@ const FUID kIds[][2] = {
     {FUID(0x6D786331, 0x53455455, 0x00000006, 0x00000001), FUID(0x6D786331, 0x53455455, 0x00000006, 0x00000002)},
 };
 
-FUID Gain::controllerFor(bool monoOnly) { return kIds[monoOnly ? 1 : 0][1]; }
+FUID Gain::controllerFor(bool monoOnly) {
+  return kIds[monoOnly ? 1 : 0][1];
+}
 Latency::Latency() : TestProcessor(kIds[2][1], kLatencyParams, false) {}
 Tail::Tail() : TestProcessor(kIds[3][1], kTailParams, false) {}
 Misbehave::Misbehave() : TestProcessor(kIds[4][1], kMisbehaveParams, false) {}
@@ -179,8 +181,7 @@ const EffectClass kEffects[] = {
     {"Mixchain Tail", "Fx|Delay", kIds[3][0], kIds[3][1], make<Tail>, makeController<&kTailParams, false>},
     {"Mixchain Misbehave", "Fx|Tools", kIds[4][0], kIds[4][1], make<Misbehave>,
      makeController<&kMisbehaveParams, false>},
-    {"Mixchain Setup Throws", "Fx|Tools", kIds[5][0], kIds[5][1], make<SetupThrows>,
-     makeController<&kNoParams, false>},
+    {"Mixchain Setup Throws", "Fx|Tools", kIds[5][0], kIds[5][1], make<SetupThrows>, makeController<&kNoParams, false>},
 };
 const int kEffectCount = sizeof(kEffects) / sizeof(kEffects[0]);
 

@@ -82,7 +82,13 @@ Factory factory;
 }  // namespace mixchain_test
 
 extern "C" {
-__attribute__((visibility("default"))) IPluginFactory* GetPluginFactory() { return &mixchain_test::factory; }
-__attribute__((visibility("default"))) bool ModuleEntry(void*) { return true; }
-__attribute__((visibility("default"))) bool ModuleExit() { return true; }
+__attribute__((visibility("default"))) IPluginFactory* GetPluginFactory() {
+  return &mixchain_test::factory;
+}
+__attribute__((visibility("default"))) bool ModuleEntry(void*) {
+  return true;
+}
+__attribute__((visibility("default"))) bool ModuleExit() {
+  return true;
+}
 }

@@ -31,8 +31,8 @@ float testSignal(int64_t i, int channel, double rate) {
   const double t = i / rate;
   const double beat = std::fmod(t, 0.5);
   const double envelope = std::exp(-6.0 * beat);
-  const double tone = std::sin(2 * M_PI * 220 * t) + 0.5 * std::sin(2 * M_PI * 330 * t + channel) +
-                      0.25 * std::sin(2 * M_PI * 440 * t);
+  const double tone =
+      std::sin(2 * M_PI * 220 * t) + 0.5 * std::sin(2 * M_PI * 330 * t + channel) + 0.25 * std::sin(2 * M_PI * 440 * t);
   uint32_t x = static_cast<uint32_t>(i * 2654435761u + channel * 40503u);
   x ^= x >> 13;
   x *= 0x5bd1e995u;
@@ -55,10 +55,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> bundles;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else if (arg == "--block" && i + 1 < argc) block = std::atoi(argv[++i]);
-    else if (arg == "--rate" && i + 1 < argc) rate = std::atof(argv[++i]);
-    else bundles.push_back(arg);
+    if (arg == "--seconds" && i + 1 < argc)
+      seconds = std::atof(argv[++i]);
+    else if (arg == "--block" && i + 1 < argc)
+      block = std::atoi(argv[++i]);
+    else if (arg == "--rate" && i + 1 < argc)
+      rate = std::atof(argv[++i]);
+    else
+      bundles.push_back(arg);
   }
   if (bundles.empty()) {
     std::fprintf(stderr, "usage: mixchain-bare-loop [--seconds S] [--block N] [--rate HZ] <bundle>...\n");
