@@ -87,7 +87,7 @@ export class Chain {
 
   /** The total latency in samples; bypassed slots keep theirs as a plain delay. */
   get latencySamples(): number {
-    return this.handle.latency();
+    return native(() => this.handle.latency());
   }
 
   setBypass(slot: number, bypassed: boolean): void {

@@ -155,6 +155,11 @@ describe('audio', () => {
   it('chains of mismatched plugins, and closed plugins', () => {
     const other = loadPluginSync(testBundle, { className: 'Mixchain Gain', maxBlockSize: 512 });
     expect(() => new Chain([gain, other])).toThrow(coded('ERR_CHAIN_MISMATCH', /block 256.*block 512/));
+    const chained = loadPluginSync(testBundle, { className: 'Mixchain Gain', maxBlockSize: 512 });
+    const chain2 = new Chain([chained]);
+    chained.close();
+    expect(() => chain2.latencySamples).toThrow(coded('ERR_CLOSED', /slot 0/));
+    expect(() => chain2.render(testSignal(100))).toThrow(coded('ERR_CLOSED'));
     other.close();
     expect(() => other.getParameter('Gain')).toThrow(coded('ERR_CLOSED'));
     expect(() => new Chain([other])).toThrow(coded('ERR_CLOSED'));

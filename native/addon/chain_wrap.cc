@@ -106,7 +106,11 @@ BusyScope ChainWrap::claim(std::vector<std::shared_ptr<Plugin>>& keep) const {
 }
 
 Napi::Value ChainWrap::latency(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), chain_->latency());
+  return guard(info.Env(), [&] {
+    std::vector<std::shared_ptr<Plugin>> keep;
+    BusyScope busy = claim(keep);
+    return Napi::Value(Napi::Number::New(info.Env(), chain_->latency()));
+  });
 }
 
 Napi::Value ChainWrap::setBypass(const Napi::CallbackInfo& info) {

@@ -325,12 +325,16 @@ ParameterValue Plugin::value(const Parameter& parameter) const {
   });
 }
 
-void Plugin::setNormalized(const Parameter& parameter, double normalized) {
+void Plugin::requireSettable(const Parameter& parameter) const {
   if (!parameter.settable()) {
     fail("ERR_PARAM_READ_ONLY", "'" + parameter.title + "' of '" + classInfo_.name + "' is " +
                                     ((parameter.flags & ParameterInfo::kIsReadOnly) ? "read-only" : "hidden") +
                                     " and cannot be set");
   }
+}
+
+void Plugin::setNormalized(const Parameter& parameter, double normalized) {
+  requireSettable(parameter);
   if (!(normalized >= 0 && normalized <= 1)) {
     fail("ERR_VALUE_OUT_OF_RANGE", "Expected a normalized value from 0 to 1 for '" + parameter.title + "' of '" +
                                        classInfo_.name + "' but got " + formatNumber(normalized));
@@ -345,7 +349,7 @@ void Plugin::setNormalized(const Parameter& parameter, double normalized) {
 }
 
 void Plugin::automate(const Parameter& parameter, std::vector<AutomationPoint> points) {
-  if (!parameter.settable()) setNormalized(parameter, 0);  // raises the read-only error
+  requireSettable(parameter);
   for (const auto& point : points) {
     if (point.sample < 0) {
       fail("ERR_VALUE_OUT_OF_RANGE", "Expected automation sample positions >= 0 for '" + parameter.title +

@@ -111,6 +111,8 @@ class Plugin {
   explicit Plugin(const PluginConfig& config);
   void build();
   void refreshParameters();
+  // ERR_PARAM_READ_ONLY for hidden and read-only parameters.
+  void requireSettable(const Parameter& parameter) const;
   void handleRestarts();
   // setActive(false/true) on every lane (fresh DSP state) and the latency read that follows.
   void reactivate();
