@@ -158,7 +158,7 @@ describe('audio', () => {
     const chained = loadPluginSync(testBundle, { className: 'Mixchain Gain', maxBlockSize: 512 });
     const chain2 = new Chain([chained]);
     chained.close();
-    expect(() => chain2.latencySamples).toThrow(coded('ERR_CLOSED', /slot 0/));
+    expect(() => chain2.latencySamples).toThrow(coded('ERR_CLOSED', /Slot 0/));
     expect(() => chain2.render(testSignal(100))).toThrow(coded('ERR_CLOSED'));
     other.close();
     expect(() => other.getParameter('Gain')).toThrow(coded('ERR_CLOSED'));
