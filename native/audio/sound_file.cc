@@ -61,8 +61,10 @@ SoundFile readSoundFile(const std::string& path) {
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,
                     double sampleRate, const WriteOptions& options) {
   std::string format = lower(options.format);
-  if (format.empty())
-    format = lower(std::filesystem::path(path).extension().string().substr(std::min<size_t>(1, path.size())));
+  if (format.empty()) {
+    const std::string extension = std::filesystem::path(path).extension().string();
+    format = lower(extension.empty() ? extension : extension.substr(1));
+  }
   int major = 0;
   if (format == "wav")
     major = SF_FORMAT_WAV;
