@@ -33,7 +33,7 @@
         "native",
         "<(vst3_sdk)",
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(pkg-config --cflags-only-I sndfile | sed 's/-I//g')"
+        "<!@(pkg-config --cflags-only-I sndfile soxr libebur128 | sed 's/-I//g')"
       ],
       "defines": [
         "NAPI_VERSION=9",
@@ -45,7 +45,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-w"],
-      "libraries": ["<!@(pkg-config --libs sndfile)", "-ldl", "-lpthread"],
+      "libraries": ["<!@(pkg-config --libs sndfile soxr libebur128)", "-ldl", "-lpthread"],
       "ldflags": ["-Wl,--exclude-libs,ALL"]
     }
   ]

@@ -9,6 +9,9 @@ packages=(
   build-essential cmake pkg-config      # the addon and test plugins
   juce-modules-source-data              # the VST3 SDK (GPLv3 option)
   libsndfile1-dev                       # audio files
+  libsoxr-dev                           # resampling
+  libebur128-dev                        # loudness (EBU R128)
+  ffmpeg                                # decoding what libsndfile cannot (M4A/AAC), loudness cross-checks
   zam-plugins                           # the real plugins the demo and tests use
   valgrind                              # npm run leak
   clang-format                          # npm run lint

@@ -28,3 +28,5 @@ export { MixchainError } from './errors.js';
 export { liveInstances } from './instances.js';
 export { renderFile } from './render-file.js';
 export type { RenderFileOptions, RenderReport } from './render-file.js';
+export { measureLoudness, resample } from './dsp.js';
+export type { Loudness } from './dsp.js';

@@ -1,6 +1,7 @@
 #include "addon/addon.h"
 
 #include "addon/async.h"
+#include "addon/audio_dsp.h"
 #include "addon/audio_file.h"
 #include "addon/chain_wrap.h"
 #include "addon/convert.h"
@@ -22,6 +23,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceValue("Chain", chainClass.Value()),
                        });
   defineAudioFileFunctions(env, exports);
+  defineAudioDspFunctions(env, exports);
   env.AddCleanupHook(&Addon::cleanup, this);
 }
 

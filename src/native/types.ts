@@ -127,6 +127,13 @@ export interface NativeAudioFile {
   channels: Float32Array[];
 }
 
+export interface NativeLoudness {
+  integratedLufs: number;
+  rangeLu: number;
+  samplePeakDbfs: number;
+  truePeakDbtp: number;
+}
+
 export interface NativeBinding {
   createPlugin(config: NativePluginConfig): NativePlugin;
   createPluginAsync(config: NativePluginConfig): Promise<NativePlugin>;
@@ -135,4 +142,6 @@ export interface NativeBinding {
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string): NativeAudioFile;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string }): void;
+  resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
+  measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
 }
