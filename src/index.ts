@@ -21,8 +21,8 @@ export type {
 } from './plugin.js';
 export { Chain } from './chain.js';
 export type { RenderOptions, RenderResult, ChainSlot } from './chain.js';
-export { readAudio, writeAudio } from './audio-file.js';
-export type { AudioData, WriteAudioOptions } from './audio-file.js';
+export { readAudio, decodeAudio, writeAudio, DEFAULT_MAX_SECONDS } from './audio-file.js';
+export type { AudioData, ReadAudioOptions, WriteAudioOptions } from './audio-file.js';
 export { resolveBundle, listBundles, pluginFolders } from './bundles.js';
 export { MixchainError } from './errors.js';
 export { liveInstances } from './instances.js';

@@ -11,7 +11,8 @@ namespace {
 Napi::Value readAudioFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&] {
-    SoundFile sound = readSoundFile(info[0].As<Napi::String>().Utf8Value());
+    const double maxSeconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+    SoundFile sound = readSoundFile(info[0].As<Napi::String>().Utf8Value(), maxSeconds);
     Napi::Object out = Napi::Object::New(env);
     out.Set("sampleRate", Napi::Number::New(env, sound.sampleRate));
     out.Set("format", sound.format);
@@ -32,6 +33,7 @@ Napi::Value writeAudioFile(const Napi::CallbackInfo& info) {
     WriteOptions write;
     if (options.Has("format")) write.format = options.Get("format").As<Napi::String>().Utf8Value();
     if (options.Has("sampleType")) write.sampleType = options.Get("sampleType").As<Napi::String>().Utf8Value();
+    if (options.Has("bitrateMode")) write.bitrateMode = options.Get("bitrateMode").As<Napi::String>().Utf8Value();
     writeSoundFile(path, std::vector<const float*>(channels.begin(), channels.end()), frames,
                    info[2].As<Napi::Number>().DoubleValue(), write);
     return env.Undefined();

@@ -2,6 +2,7 @@
 // from float channels with the format and sample type chosen by the caller.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,19 +11,23 @@ namespace mixchain {
 struct SoundFile {
   double sampleRate = 0;
   std::vector<std::vector<float>> channels;  // planar
-  std::string format;                        // e.g. "WAV", "FLAC"
-  std::string sampleType;                    // e.g. "PCM_16", "FLOAT"
+  std::string format;                        // libsndfile's extension for the container, e.g. "wav"
+  std::string sampleType;                    // e.g. "Signed 16 bit PCM"
 };
 
-// Throws ERR_FILE_NOT_FOUND, ERR_AUDIO_DECODE (with libsndfile's reason).
-SoundFile readSoundFile(const std::string& path);
+// Throws ERR_FILE_NOT_FOUND, ERR_AUDIO_DECODE (libsndfile's reason), ERR_EMPTY_INPUT,
+// ERR_AUDIO_TRUNCATED (the header promises more than the file holds) and ERR_AUDIO_TOO_LONG
+// (longer than `maxSeconds`, checked before anything is allocated; 0 = no limit).
+SoundFile readSoundFile(const std::string& path, double maxSeconds);
 
 struct WriteOptions {
-  std::string format;      // "wav" | "flac"; empty: from the extension
-  std::string sampleType;  // "pcm16" | "pcm24" | "float"; empty: pcm24 (wav, flac)
+  std::string format;       // wav | flac | mp3 | ogg | opus; empty: from the extension
+  std::string sampleType;   // pcm16 | pcm24 | float (wav only); empty: pcm24. Integer types are TPDF-dithered.
+  std::string bitrateMode;  // mp3: cbr | vbr (default vbr)
 };
 
-// Throws ERR_AUDIO_FORMAT (unknown format/type), ERR_FILE_WRITE.
+// Writes to a temporary file beside `path` and renames it into place: a failed write leaves
+// no partial file. Throws ERR_AUDIO_FORMAT, ERR_FILE_WRITE.
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,
                     double sampleRate, const WriteOptions& options);
 

@@ -140,8 +140,8 @@ export interface NativeBinding {
   scanBundle(path: string): BundleScan;
   liveInstances(): number;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
-  readAudioFile(path: string): NativeAudioFile;
-  writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string }): void;
+  readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
+  writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
 }
