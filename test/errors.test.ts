@@ -171,7 +171,7 @@ describe('audio', () => {
     const text = join(scratch, 'text.wav');
     writeFileSync(text, 'not audio');
     expect(() => readAudio(text)).toThrow(coded('ERR_AUDIO_DECODE', /text\.wav/));
-    expect(() => writeAudio(join(scratch, 'out.xyz'), testSignal(10), 44100)).toThrow(coded('ERR_AUDIO_FORMAT', /wav or flac.*'xyz'/));
+    expect(() => writeAudio(join(scratch, 'out.xyz'), testSignal(10), 44100)).toThrow(coded('ERR_AUDIO_FORMAT', /wav, flac, mp3, ogg or opus.*'xyz'/));
     expect(() => writeAudio(join(scratch, 'out.flac'), testSignal(10), 44100, { sampleType: 'float' })).toThrow(coded('ERR_AUDIO_FORMAT'));
     expect(() => writeAudio(join(scratch, 'no-extension'), testSignal(10), 44100)).toThrow(coded('ERR_AUDIO_FORMAT', /got ''/));
   });
