@@ -30,3 +30,5 @@ export { renderFile } from './render-file.js';
 export type { RenderFileOptions, RenderReport } from './render-file.js';
 export { measureLoudness, resample } from './dsp.js';
 export type { Loudness } from './dsp.js';
+export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './loudness.js';
+export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './loudness.js';

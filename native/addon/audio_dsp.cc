@@ -4,6 +4,7 @@
 #include "addon/errors.h"
 #include "audio/loudness.h"
 #include "audio/resampler.h"
+#include "audio/true_peak_limiter.h"
 
 namespace mixchain::addon {
 
@@ -43,11 +44,31 @@ Napi::Value loudness(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value limiter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const int count = info[0].IsArray() ? static_cast<int>(info[0].As<Napi::Array>().Length()) : 0;
+    std::vector<float*> channels;
+    const size_t frames = channelPointers(info[0], count, channels, "the audio");
+    const Napi::Object options = info[2].As<Napi::Object>();
+    LimiterSettings settings;
+    settings.ceilingDbtp = options.Get("ceilingDbtp").As<Napi::Number>().DoubleValue();
+    settings.lookaheadMs = options.Get("lookaheadMs").As<Napi::Number>().DoubleValue();
+    settings.releaseMs = options.Get("releaseMs").As<Napi::Number>().DoubleValue();
+    const LimiterReport report = limitTruePeak(channels, frames, info[1].As<Napi::Number>().DoubleValue(), settings);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("maxReductionDb", report.maxReductionDb);
+    out.Set("limitedSamples", static_cast<double>(report.limitedSamples));
+    return Napi::Value(out);
+  });
+}
+
 }  // namespace
 
 void defineAudioDspFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("resample", Napi::Function::New(env, resampleChannels, "resample"));
   exports.Set("measureLoudness", Napi::Function::New(env, loudness, "measureLoudness"));
+  exports.Set("limitTruePeak", Napi::Function::New(env, limiter, "limitTruePeak"));
 }
 
 }  // namespace mixchain::addon

@@ -144,4 +144,9 @@ export interface NativeBinding {
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
+  limitTruePeak(
+    channels: Float32Array[],
+    sampleRate: number,
+    options: { ceilingDbtp: number; lookaheadMs: number; releaseMs: number },
+  ): { maxReductionDb: number; limitedSamples: number };
 }
