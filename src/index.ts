@@ -32,3 +32,5 @@ export { measureLoudness, resample } from './dsp.js';
 export type { Loudness } from './dsp.js';
 export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './loudness.js';
 export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './loudness.js';
+export { renderGraph, panGains, toStereo, DEFAULT_SESSION_RATE } from './mix/graph.js';
+export type { MixGraph, GraphTrack, GraphBus, GraphAudio, GraphOptions, GraphReport, TrackReport } from './mix/graph.js';

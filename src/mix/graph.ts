@@ -1,0 +1,205 @@
+// The mix graph: tracks (each through its own chain, then gain, constant-power pan and mute),
+// optional send buses fed post-fader, and the master chain, rendered offline at one session rate.
+// Every chain render compensates its own latency, so all paths arrive aligned to the sample.
+import { Chain, type ChainSlot } from '../chain.js';
+import { invalidArgument } from '../errors.js';
+import { resample } from '../dsp.js';
+import { normalizeLoudness, type NormalizeOptions, type NormalizeReport } from '../loudness.js';
+import { measureLoudness, type Loudness } from '../dsp.js';
+import type { PluginOptions } from '../plugin.js';
+
+export interface GraphAudio {
+  sampleRate: number;
+  channels: Float32Array[];
+}
+
+export interface GraphTrack {
+  name: string;
+  audio: GraphAudio;
+  chain?: ChainSlot[];
+  /** Fader gain in dB. Default 0. */
+  gainDb?: number;
+  /** -1 (left) … 0 (centre) … 1 (right), constant power. Default 0. */
+  pan?: number;
+  mute?: boolean;
+  /** Post-fader send levels in dB, by bus name. */
+  sends?: Record<string, number>;
+}
+
+export interface GraphBus {
+  name: string;
+  chain: ChainSlot[];
+  gainDb?: number;
+}
+
+export interface MixGraph {
+  tracks: GraphTrack[];
+  buses?: GraphBus[];
+  master?: ChainSlot[];
+}
+
+export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channels'> {
+  /** The session rate every input is resampled to. Default 44100. */
+  sampleRate?: number;
+  /** Tail rendered after each chain: seconds or 'auto'. Default 'auto'. */
+  tail?: number | 'auto';
+  /** Loudness normalisation of the master; omit for none. */
+  loudness?: NormalizeOptions;
+}
+
+export interface TrackReport {
+  name: string;
+  inputSeconds: number;
+  inputSampleRate: number;
+  inputChannels: number;
+  latencySamples: number;
+  loudness: Loudness;
+  warnings: string[];
+}
+
+export interface GraphReport {
+  sampleRate: number;
+  seconds: number;
+  tracks: TrackReport[];
+  buses: Array<{ name: string; latencySamples: number }>;
+  masterLatencySamples: number;
+  loudness: NormalizeReport | null;
+  master: Loudness;
+  renderSeconds: number;
+}
+
+export const DEFAULT_SESSION_RATE = 44100;
+
+/** Stereo from any channel count: mono on both sides; more than two folded down (with a warning). */
+export function toStereo(channels: Float32Array[], warnings: string[]): [Float32Array, Float32Array] {
+  if (channels.length === 1) return [channels[0]!, Float32Array.from(channels[0]!)];
+  if (channels.length === 2) return [channels[0]!, channels[1]!];
+  warnings.push(`${channels.length} channels folded down to stereo (even channels left, odd channels right)`);
+  const frames = channels[0]!.length;
+  const out: [Float32Array, Float32Array] = [new Float32Array(frames), new Float32Array(frames)];
+  channels.forEach((channel, c) => {
+    const side = out[c % 2]!;
+    const share = 1 / Math.ceil((channels.length - (c % 2)) / 2);
+    for (let i = 0; i < frames; i++) side[i]! += channel[i]! * share;
+  });
+  return out;
+}
+
+/**
+ * Left and right gains of the constant-power pan law: L² + R² = 2 everywhere, unity on both
+ * sides at the centre (exactly), +3 dB on one side and silence on the other at the extremes.
+ */
+export function panGains(pan: number): [number, number] {
+  const angle = ((pan + 1) * Math.PI) / 4;
+  const centre = Math.cos(Math.PI / 4);
+  // cos(π/2 - angle) rather than sin(angle): both are exactly `centre` at the centre.
+  return [Math.cos(angle) / centre, Math.cos(Math.PI / 2 - angle) / centre];
+}
+
+async function renderThrough(slots: ChainSlot[] | undefined, input: Float32Array[], options: GraphOptions, sampleRate: number) {
+  if (!slots || slots.length === 0) return { channels: input, latencySamples: 0 };
+  const { tail = 'auto', loudness: _loudness, sampleRate: _rate, ...pluginOptions } = options;
+  const chain = await Chain.load(slots, { ...pluginOptions, sampleRate, channels: 2 });
+  try {
+    const result = await chain.renderAsync(input, { tail });
+    return { channels: result.channels, latencySamples: result.latencySamples };
+  } finally {
+    await chain.closeAsync();
+  }
+}
+
+function addInto(target: Float32Array[], source: Float32Array[], gains: [number, number]): void {
+  for (let c = 0; c < 2; c++) {
+    const into = target[c]!;
+    const from = source[c]!;
+    const gain = gains[c]!;
+    for (let i = 0; i < from.length; i++) into[i]! += from[i]! * gain;
+  }
+}
+
+const dbToGain = (db: number) => 10 ** (db / 20);
+
+function validate(graph: MixGraph): void {
+  if (!Array.isArray(graph.tracks) || graph.tracks.length === 0) throw invalidArgument('tracks', 'at least one track', graph.tracks, 'ERR_MIX_INVALID');
+  const buses = new Set((graph.buses ?? []).map((b) => b.name));
+  for (const track of graph.tracks) {
+    if (track.pan !== undefined && !(track.pan >= -1 && track.pan <= 1)) throw invalidArgument(`tracks.${track.name}.pan`, 'a number from -1 to 1', track.pan, 'ERR_MIX_INVALID');
+    if (track.gainDb !== undefined && !Number.isFinite(track.gainDb)) throw invalidArgument(`tracks.${track.name}.gainDb`, 'a finite number of dB', track.gainDb, 'ERR_MIX_INVALID');
+    for (const bus of Object.keys(track.sends ?? {})) {
+      if (!buses.has(bus)) throw invalidArgument(`tracks.${track.name}.sends`, `one of the buses (${[...buses].join(', ') || 'none'})`, bus, 'ERR_MIX_INVALID');
+    }
+    if (!track.audio?.channels?.length || !(track.audio.channels[0]!.length > 0)) {
+      throw invalidArgument(`tracks.${track.name}.audio`, 'audio of at least one frame', track.audio?.channels?.[0]?.length ?? 0, 'ERR_EMPTY_INPUT');
+    }
+  }
+}
+
+/**
+ * Renders the graph: each track is resampled to the session rate, made stereo, rendered
+ * through its chain (latency compensated, tail rendered), scaled, panned and summed with the
+ * others; post-fader sends feed the buses, whose outputs join the sum; the sum goes through the
+ * master chain and, when asked, loudness normalisation. The mix is as long as the longest path.
+ */
+export async function renderGraph(graph: MixGraph, options: GraphOptions = {}): Promise<{ channels: Float32Array[]; report: GraphReport }> {
+  const started = performance.now();
+  validate(graph);
+  const sampleRate = options.sampleRate ?? DEFAULT_SESSION_RATE;
+  const tracks: Array<{ channels: Float32Array[]; gains: [number, number]; sends: Record<string, number>; mute: boolean }> = [];
+  const trackReports: TrackReport[] = [];
+  for (const track of graph.tracks) {
+    const warnings: string[] = [];
+    let input: Float32Array[] = toStereo(track.audio.channels, warnings);
+    if (track.audio.sampleRate !== sampleRate) input = resample(input, track.audio.sampleRate, sampleRate);
+    const rendered = await renderThrough(track.chain, input, options, sampleRate);
+    const [left, right] = panGains(track.pan ?? 0);
+    const fader = dbToGain(track.gainDb ?? 0);
+    tracks.push({ channels: rendered.channels, gains: [left * fader, right * fader], sends: track.sends ?? {}, mute: track.mute ?? false });
+    trackReports.push({
+      name: track.name,
+      inputSeconds: track.audio.channels[0]!.length / track.audio.sampleRate,
+      inputSampleRate: track.audio.sampleRate,
+      inputChannels: track.audio.channels.length,
+      latencySamples: rendered.latencySamples,
+      loudness: measureLoudness(track.audio.channels, track.audio.sampleRate),
+      warnings,
+    });
+  }
+
+  const busOutputs: Array<{ channels: Float32Array[]; gain: number }> = [];
+  const busReports: GraphReport['buses'] = [];
+  for (const bus of graph.buses ?? []) {
+    const fed = tracks.filter((t) => !t.mute && t.sends[bus.name] !== undefined);
+    const length = Math.max(0, ...fed.map((t) => t.channels[0]!.length));
+    const input = [new Float32Array(length), new Float32Array(length)];
+    for (const t of fed) {
+      const send = dbToGain(t.sends[bus.name]!);
+      addInto(input, t.channels, [t.gains[0] * send, t.gains[1] * send]);
+    }
+    if (length === 0) continue;
+    const rendered = await renderThrough(bus.chain, input, options, sampleRate);
+    busOutputs.push({ channels: rendered.channels, gain: dbToGain(bus.gainDb ?? 0) });
+    busReports.push({ name: bus.name, latencySamples: rendered.latencySamples });
+  }
+
+  const audible = tracks.filter((t) => !t.mute);
+  const length = Math.max(1, ...audible.map((t) => t.channels[0]!.length), ...busOutputs.map((b) => b.channels[0]!.length));
+  const sum = [new Float32Array(length), new Float32Array(length)];
+  for (const t of audible) addInto(sum, t.channels, t.gains);
+  for (const b of busOutputs) addInto(sum, b.channels, [b.gain, b.gain]);
+
+  const master = await renderThrough(graph.master, sum, options, sampleRate);
+  const loudness = options.loudness ? normalizeLoudness(master.channels, sampleRate, options.loudness) : null;
+  return {
+    channels: master.channels,
+    report: {
+      sampleRate,
+      seconds: master.channels[0]!.length / sampleRate,
+      tracks: trackReports,
+      buses: busReports,
+      masterLatencySamples: master.latencySamples,
+      loudness,
+      master: loudness?.after ?? measureLoudness(master.channels, sampleRate),
+      renderSeconds: (performance.now() - started) / 1000,
+    },
+  };
+}
