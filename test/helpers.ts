@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const testBundle = join(root, 'build', 'test-plugins', 'MixchainTest.vst3');
+export const fxBundle = join(root, 'build', 'plugins', 'MixchainFX.vst3');
 export const zamFolder = '/usr/lib/vst3';
 
 if (!existsSync(testBundle)) throw new Error(`Build the test plugins first (npm run build:native): ${testBundle} is missing`);
@@ -34,4 +35,19 @@ export function firstDifference(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Math.min(a.length, b.length);
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
   return -1;
+}
+
+/** Magnitude of `frequency` in `signal` (Goertzel), normalised so a full-scale sine reads 1. */
+export function magnitudeAt(signal: Float32Array, frequency: number, sampleRate: number): number {
+  const w = (2 * Math.PI * frequency) / sampleRate;
+  const coefficient = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of signal) {
+    const s0 = x + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return (2 * Math.sqrt(Math.max(0, power))) / signal.length;
 }

@@ -1,5 +1,5 @@
-#include "effects.h"
-
+// The test effects (MixchainTest.vst3): exact, deterministic or deliberately misbehaving
+// fixtures for the tests.
 #include <unistd.h>
 
 #include <cmath>
@@ -8,9 +8,10 @@
 #include <stdexcept>
 
 #include "controller.h"
+#include "effect_class.h"
 #include "processor.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
 namespace {
 
@@ -18,9 +19,9 @@ namespace {
 // so tests can predict every output bit. Follows automation sample by sample.
 const std::vector<ParamSpec> kGainParams = {{STR16("Gain"), STR16("dB"), -60, 24, 0, 0, {}}};
 
-class Gain : public TestProcessor {
+class Gain : public EffectProcessor {
  public:
-  explicit Gain(bool monoOnly) : TestProcessor(controllerFor(monoOnly), kGainParams, monoOnly) {}
+  explicit Gain(bool monoOnly) : EffectProcessor(controllerFor(monoOnly), kGainParams, monoOnly) {}
   static FUID controllerFor(bool monoOnly);
 
  protected:
@@ -37,7 +38,7 @@ class Gain : public TestProcessor {
 // Latency: a pure delay of N samples that reports N as its latency.
 const std::vector<ParamSpec> kLatencyParams = {{STR16("Latency"), STR16("samples"), 0, 8192, 100, 8192, {}}};
 
-class Latency : public TestProcessor {
+class Latency : public EffectProcessor {
  public:
   Latency();
 
@@ -70,7 +71,7 @@ class Latency : public TestProcessor {
 // input, and still reports a tail of 0 (as real reverbs do).
 const std::vector<ParamSpec> kTailParams = {{STR16("Length"), STR16("ms"), 0, 2000, 250, 0, {}}};
 
-class Tail : public TestProcessor {
+class Tail : public EffectProcessor {
  public:
   Tail();
 
@@ -105,7 +106,7 @@ const std::vector<ParamSpec> kMisbehaveParams = {
     {STR16("Fault"), nullptr, 0, 3, 0, 3, {STR16("none"), STR16("crash"), STR16("hang"), STR16("nan")}},
     {STR16("After"), STR16("s"), 0, 600, 0, 0, {}}};
 
-class Misbehave : public TestProcessor {
+class Misbehave : public EffectProcessor {
  public:
   Misbehave();
 
@@ -132,7 +133,7 @@ class Misbehave : public TestProcessor {
 };
 
 // Setup Throws: a C++ exception out of setupProcessing.
-class SetupThrows : public TestProcessor {
+class SetupThrows : public EffectProcessor {
  public:
   SetupThrows();
   tresult PLUGIN_API setupProcessing(ProcessSetup&) override {
@@ -155,10 +156,10 @@ const FUID kIds[][2] = {
 FUID Gain::controllerFor(bool monoOnly) {
   return kIds[monoOnly ? 1 : 0][1];
 }
-Latency::Latency() : TestProcessor(kIds[2][1], kLatencyParams, false) {}
-Tail::Tail() : TestProcessor(kIds[3][1], kTailParams, false) {}
-Misbehave::Misbehave() : TestProcessor(kIds[4][1], kMisbehaveParams, false) {}
-SetupThrows::SetupThrows() : TestProcessor(kIds[5][1], {}, false) {}
+Latency::Latency() : EffectProcessor(kIds[2][1], kLatencyParams, false) {}
+Tail::Tail() : EffectProcessor(kIds[3][1], kTailParams, false) {}
+Misbehave::Misbehave() : EffectProcessor(kIds[4][1], kMisbehaveParams, false) {}
+SetupThrows::SetupThrows() : EffectProcessor(kIds[5][1], {}, false) {}
 
 template <typename T, typename... Args>
 FUnknown* make(Args... args) {
@@ -166,7 +167,7 @@ FUnknown* make(Args... args) {
 }
 template <const std::vector<ParamSpec>* Params, bool LatencyParameter>
 FUnknown* makeController() {
-  return static_cast<IEditController*>(new TestController(*Params, LatencyParameter));
+  return static_cast<IEditController*>(new EffectController(*Params, LatencyParameter));
 }
 const std::vector<ParamSpec> kNoParams;
 
@@ -184,5 +185,6 @@ const EffectClass kEffects[] = {
     {"Mixchain Setup Throws", "Fx|Tools", kIds[5][0], kIds[5][1], make<SetupThrows>, makeController<&kNoParams, false>},
 };
 const int kEffectCount = sizeof(kEffects) / sizeof(kEffects[0]);
+const char* const kBundleVendor = "mixchain";
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

@@ -1,4 +1,4 @@
-// The shared processor of the test effects: buses (stereo, or mono only), parameters stored as
+// The shared processor of our own effects: buses (stereo, or mono only), parameters stored as
 // normalized doubles, state as those doubles, and VST3's parameter-queue semantics (values ramp
 // linearly between points; the block starts from the last value of the previous block).
 #pragma once
@@ -10,14 +10,14 @@
 #include "pluginterfaces/vst/ivstparameterchanges.h"
 #include "public.sdk/source/vst/vstcomponent.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
 using namespace Steinberg;
 using namespace Steinberg::Vst;
 
-class TestProcessor : public Component, public IAudioProcessor {
+class EffectProcessor : public Component, public IAudioProcessor {
  public:
-  TestProcessor(const FUID& controller, const std::vector<ParamSpec>& params, bool monoOnly);
+  EffectProcessor(const FUID& controller, const std::vector<ParamSpec>& params, bool monoOnly);
 
   tresult PLUGIN_API initialize(FUnknown* context) override;
   tresult PLUGIN_API setBusArrangements(SpeakerArrangement* inputs, int32 numIns, SpeakerArrangement* outputs,
@@ -33,7 +33,7 @@ class TestProcessor : public Component, public IAudioProcessor {
   tresult PLUGIN_API getState(IBStream* state) override;
   tresult PLUGIN_API setState(IBStream* state) override;
 
-  OBJ_METHODS(TestProcessor, Component)
+  OBJ_METHODS(EffectProcessor, Component)
   DEFINE_INTERFACES
   DEF_INTERFACE(IAudioProcessor)
   END_DEFINE_INTERFACES(Component)
@@ -59,4 +59,4 @@ class TestProcessor : public Component, public IAudioProcessor {
   std::vector<std::vector<double>> curves_;
 };
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

@@ -1,22 +1,22 @@
 // The module's entry points and its class factory: one processor and one controller class per
-// test effect, all in one bundle (which also exercises picking a class by name).
+// effect the bundle declares.
 #include <cstring>
 
-#include "effects.h"
+#include "effect_class.h"
 #include "pluginterfaces/base/ipluginbase.h"
 #include "pluginterfaces/vst/ivstaudioprocessor.h"
 #include "pluginterfaces/vst/ivsteditcontroller.h"
 
 using namespace Steinberg;
 
-namespace mixchain_test {
+namespace mixchain_effects {
 namespace {
 
 class Factory : public IPluginFactory2 {
  public:
   tresult PLUGIN_API getFactoryInfo(PFactoryInfo* info) override {
     std::memset(info, 0, sizeof(*info));
-    std::strncpy(info->vendor, "mixchain", PFactoryInfo::kNameSize - 1);
+    std::strncpy(info->vendor, kBundleVendor, PFactoryInfo::kNameSize - 1);
     std::strncpy(info->url, "https://github.com/mixchain", PFactoryInfo::kURLSize - 1);
     info->flags = PFactoryInfo::kUnicode;
     return kResultOk;
@@ -43,7 +43,7 @@ class Factory : public IPluginFactory2 {
                  PClassInfo::kCategorySize - 1);
     std::strncpy(info->name, effect.name, PClassInfo::kNameSize - 1);
     std::strncpy(info->subCategories, processor ? effect.subCategories : "", PClassInfo2::kSubCategoriesSize - 1);
-    std::strncpy(info->vendor, "mixchain", PClassInfo2::kVendorSize - 1);
+    std::strncpy(info->vendor, kBundleVendor, PClassInfo2::kVendorSize - 1);
     std::strncpy(info->version, "1.0.0", PClassInfo2::kVersionSize - 1);
     std::strncpy(info->sdkVersion, "VST 3.7.2", PClassInfo2::kVersionSize - 1);
     return kResultOk;
@@ -79,11 +79,11 @@ class Factory : public IPluginFactory2 {
 Factory factory;
 
 }  // namespace
-}  // namespace mixchain_test
+}  // namespace mixchain_effects
 
 extern "C" {
 __attribute__((visibility("default"))) IPluginFactory* GetPluginFactory() {
-  return &mixchain_test::factory;
+  return &mixchain_effects::factory;
 }
 __attribute__((visibility("default"))) bool ModuleEntry(void*) {
   return true;

@@ -1,6 +1,6 @@
-// The shared edit controller of the test effects: parameters from their ParamSpecs (range or
-// list), synchronised from the processor's state. The Latency effect's controller asks the host
-// to re-read latency whenever its Latency parameter changes, as real plugins do.
+// The shared edit controller of our own effects: parameters from their ParamSpecs (range or
+// list), synchronised from the processor's state. An effect whose parameter 0 sets its latency
+// has the controller ask the host to re-read latency whenever it changes, as real plugins do.
 #pragma once
 
 #include <vector>
@@ -8,11 +8,11 @@
 #include "params.h"
 #include "public.sdk/source/vst/vsteditcontroller.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
-class TestController : public Steinberg::Vst::EditController {
+class EffectController : public Steinberg::Vst::EditController {
  public:
-  TestController(const std::vector<ParamSpec>& params, bool latencyParameter)
+  EffectController(const std::vector<ParamSpec>& params, bool latencyParameter)
       : specs_(params), latencyParameter_(latencyParameter) {}
 
   Steinberg::tresult PLUGIN_API initialize(Steinberg::FUnknown* context) override;
@@ -25,4 +25,4 @@ class TestController : public Steinberg::Vst::EditController {
   bool latencyParameter_;
 };
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

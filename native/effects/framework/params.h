@@ -1,4 +1,4 @@
-// Parameter descriptions shared by a test effect's processor and controller.
+// Parameter descriptions shared by an effect's processor and controller.
 #pragma once
 
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "pluginterfaces/vst/vsttypes.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
 struct ParamSpec {
   const Steinberg::Vst::TChar* title;
@@ -24,4 +24,4 @@ struct ParamSpec {
   double toNormalized(double plain) const { return (plain - min) / (max - min); }
 };
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

@@ -2,16 +2,16 @@
 
 #include "base/source/fstreamer.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
-TestProcessor::TestProcessor(const FUID& controller, const std::vector<ParamSpec>& params, bool monoOnly)
+EffectProcessor::EffectProcessor(const FUID& controller, const std::vector<ParamSpec>& params, bool monoOnly)
     : params_(params), monoOnly_(monoOnly) {
   setControllerClass(controller);
   for (const auto& p : params_) values_.push_back(p.toNormalized(p.defaultPlain));
   curves_.resize(params_.size());
 }
 
-tresult PLUGIN_API TestProcessor::initialize(FUnknown* context) {
+tresult PLUGIN_API EffectProcessor::initialize(FUnknown* context) {
   const tresult result = Component::initialize(context);
   if (result != kResultOk) return result;
   const SpeakerArrangement layout = monoOnly_ ? SpeakerArr::kMono : SpeakerArr::kStereo;
@@ -20,8 +20,8 @@ tresult PLUGIN_API TestProcessor::initialize(FUnknown* context) {
   return kResultOk;
 }
 
-tresult PLUGIN_API TestProcessor::setBusArrangements(SpeakerArrangement* inputs, int32 numIns,
-                                                     SpeakerArrangement* outputs, int32 numOuts) {
+tresult PLUGIN_API EffectProcessor::setBusArrangements(SpeakerArrangement* inputs, int32 numIns,
+                                                       SpeakerArrangement* outputs, int32 numOuts) {
   if (numIns != 1 || numOuts != 1 || inputs[0] != outputs[0]) return kResultFalse;
   if (inputs[0] != SpeakerArr::kMono && (monoOnly_ || inputs[0] != SpeakerArr::kStereo)) return kResultFalse;
   static_cast<AudioBus*>(audioInputs.at(0).get())->setArrangement(inputs[0]);
@@ -29,29 +29,29 @@ tresult PLUGIN_API TestProcessor::setBusArrangements(SpeakerArrangement* inputs,
   return kResultTrue;
 }
 
-tresult PLUGIN_API TestProcessor::getBusArrangement(BusDirection dir, int32 index, SpeakerArrangement& arr) {
+tresult PLUGIN_API EffectProcessor::getBusArrangement(BusDirection dir, int32 index, SpeakerArrangement& arr) {
   BusList& list = dir == kInput ? audioInputs : audioOutputs;
   if (index != 0 || list.empty()) return kInvalidArgument;
   arr = static_cast<AudioBus*>(list.at(0).get())->getArrangement();
   return kResultOk;
 }
 
-tresult PLUGIN_API TestProcessor::canProcessSampleSize(int32 size) {
+tresult PLUGIN_API EffectProcessor::canProcessSampleSize(int32 size) {
   return size == kSample32 ? kResultTrue : kResultFalse;
 }
 
-tresult PLUGIN_API TestProcessor::setupProcessing(ProcessSetup& setup) {
+tresult PLUGIN_API EffectProcessor::setupProcessing(ProcessSetup& setup) {
   setup_ = setup;
   for (auto& curve : curves_) curve.assign(setup.maxSamplesPerBlock, 0.0);
   return kResultOk;
 }
 
-tresult PLUGIN_API TestProcessor::setActive(TBool state) {
+tresult PLUGIN_API EffectProcessor::setActive(TBool state) {
   if (state) clear();
   return Component::setActive(state);
 }
 
-void TestProcessor::fillCurves(IParameterChanges* changes, int32 frames) {
+void EffectProcessor::fillCurves(IParameterChanges* changes, int32 frames) {
   std::vector<IParamValueQueue*> queues(params_.size(), nullptr);
   for (int32 q = 0; changes && q < changes->getParameterCount(); ++q) {
     IParamValueQueue* queue = changes->getParameterData(q);
@@ -79,7 +79,7 @@ void TestProcessor::fillCurves(IParameterChanges* changes, int32 frames) {
   }
 }
 
-tresult PLUGIN_API TestProcessor::process(ProcessData& data) {
+tresult PLUGIN_API EffectProcessor::process(ProcessData& data) {
   if (data.numSamples > 0) fillCurves(data.inputParameterChanges, data.numSamples);
   if (data.numSamples <= 0 || data.numInputs < 1 || data.numOutputs < 1) return kResultOk;
   const int32 channels = std::min(data.inputs[0].numChannels, data.outputs[0].numChannels);
@@ -87,7 +87,7 @@ tresult PLUGIN_API TestProcessor::process(ProcessData& data) {
   return kResultOk;
 }
 
-tresult PLUGIN_API TestProcessor::getState(IBStream* state) {
+tresult PLUGIN_API EffectProcessor::getState(IBStream* state) {
   IBStreamer stream(state, kLittleEndian);
   for (double value : values_) {
     if (!stream.writeDouble(value)) return kResultFalse;
@@ -95,7 +95,7 @@ tresult PLUGIN_API TestProcessor::getState(IBStream* state) {
   return kResultOk;
 }
 
-tresult PLUGIN_API TestProcessor::setState(IBStream* state) {
+tresult PLUGIN_API EffectProcessor::setState(IBStream* state) {
   IBStreamer stream(state, kLittleEndian);
   std::vector<double> read(values_.size());
   for (double& value : read) {
@@ -105,4 +105,4 @@ tresult PLUGIN_API TestProcessor::setState(IBStream* state) {
   return kResultOk;
 }
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

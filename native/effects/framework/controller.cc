@@ -2,12 +2,12 @@
 
 #include "base/source/fstreamer.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
 using namespace Steinberg;
 using namespace Steinberg::Vst;
 
-tresult PLUGIN_API TestController::initialize(FUnknown* context) {
+tresult PLUGIN_API EffectController::initialize(FUnknown* context) {
   const tresult result = EditController::initialize(context);
   if (result != kResultOk) return result;
   for (ParamID id = 0; id < specs_.size(); ++id) {
@@ -25,7 +25,7 @@ tresult PLUGIN_API TestController::initialize(FUnknown* context) {
   return kResultOk;
 }
 
-tresult PLUGIN_API TestController::setComponentState(IBStream* state) {
+tresult PLUGIN_API EffectController::setComponentState(IBStream* state) {
   IBStreamer stream(state, kLittleEndian);
   for (ParamID id = 0; id < specs_.size(); ++id) {
     double value = 0;
@@ -35,7 +35,7 @@ tresult PLUGIN_API TestController::setComponentState(IBStream* state) {
   return kResultOk;
 }
 
-tresult PLUGIN_API TestController::setParamNormalized(ParamID id, ParamValue value) {
+tresult PLUGIN_API EffectController::setParamNormalized(ParamID id, ParamValue value) {
   const ParamValue before = getParamNormalized(id);
   const tresult result = EditController::setParamNormalized(id, value);
   if (latencyParameter_ && id == 0 && before != value && componentHandler) {
@@ -44,4 +44,4 @@ tresult PLUGIN_API TestController::setParamNormalized(ParamID id, ParamValue val
   return result;
 }
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects

@@ -1,9 +1,9 @@
-// The test effects, each a TestProcessor with its parameters.
+// The test effects, each a EffectProcessor with its parameters.
 #pragma once
 
 #include "pluginterfaces/base/funknown.h"
 
-namespace mixchain_test {
+namespace mixchain_effects {
 
 struct EffectClass {
   const char* name;
@@ -14,8 +14,9 @@ struct EffectClass {
   Steinberg::FUnknown* (*createController)();
 };
 
-// Gain, Gain Mono, Latency, Tail, Misbehave, Setup Throws.
+// Defined by each bundle.
 extern const EffectClass kEffects[];
 extern const int kEffectCount;
+extern const char* const kBundleVendor;
 
-}  // namespace mixchain_test
+}  // namespace mixchain_effects
