@@ -3,11 +3,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, isAbsolute, resolve } from 'node:path';
 import { MixchainError } from './errors.js';
+import { packageDirectory } from './package-dir.js';
 
 /**
  * The folders searched for a plugin given by name, in order: `VST_LINUX_DIR` (where synced
  * bundles are unpacked; default `/tmp/saas_mix_vst_linux`), `~/.vst3`, `/usr/lib/vst3`,
- * `/usr/local/lib/vst3`, then any extra folders.
+ * `/usr/local/lib/vst3`, the effects mixchain builds itself (`build/plugins`), then any extra
+ * folders.
  */
 export function pluginFolders(extra: readonly string[] = []): string[] {
   return [
@@ -15,6 +17,7 @@ export function pluginFolders(extra: readonly string[] = []): string[] {
     join(homedir(), '.vst3'),
     '/usr/lib/vst3',
     '/usr/local/lib/vst3',
+    join(packageDirectory, 'build', 'plugins'),
     ...extra,
   ];
 }

@@ -1,6 +1,6 @@
 import { binding } from './native/binding.js';
 import type { NativeChain, NativeRenderOptions, NativeRenderResult } from './native/types.js';
-import { invalidArgument, native, nativeAsync } from './errors.js';
+import { MixchainError, invalidArgument, native, nativeAsync } from './errors.js';
 import { loadPlugin, type ParameterInput, type Plugin, type PluginOptions } from './plugin.js';
 import { requireChannels } from './validate.js';
 
@@ -31,6 +31,8 @@ export interface ChainSlot {
   normalizedParameters?: Record<string, number>;
   /** A .vstpreset file, loaded before the parameters are set. */
   preset?: string;
+  /** Where the slot was specified (e.g. a recipe field): errors about it start with this. */
+  label?: string;
 }
 
 /**
@@ -59,12 +61,19 @@ export class Chain {
     try {
       for (const slot of slots) {
         const spec: ChainSlot = typeof slot === 'string' ? { plugin: slot } : slot;
+        const at = (field: string, step: () => void | Promise<void>) => labelled(spec.label && `${spec.label}${field}`, step);
         const slotOptions = spec.className === undefined ? options : { ...options, className: spec.className };
-        const plugin = await loadPlugin(spec.plugin, slotOptions);
-        plugins.push(plugin);
-        if (spec.preset !== undefined) plugin.loadPreset(spec.preset);
-        if (spec.parameters) plugin.setParameters(spec.parameters);
-        if (spec.normalizedParameters) plugin.setParameters(spec.normalizedParameters, { normalized: true });
+        await at('', async () => {
+          plugins.push(await loadPlugin(spec.plugin, slotOptions));
+        });
+        const plugin = plugins.at(-1)!;
+        if (spec.preset !== undefined) await at('.preset', () => plugin.loadPreset(spec.preset!));
+        for (const [key, value] of Object.entries(spec.parameters ?? {})) {
+          await at(`.parameters.${key}`, () => plugin.setParameter(key, value));
+        }
+        for (const [key, value] of Object.entries(spec.normalizedParameters ?? {})) {
+          await at(`.normalizedParameters.${key}`, () => plugin.setParameter(key, value, { normalized: true }));
+        }
       }
       return new Chain(plugins);
     } catch (error) {
@@ -154,6 +163,16 @@ export class Chain {
       release = () => options.signal?.removeEventListener('abort', onAbort);
     }
     return { nativeOptions, release };
+  }
+}
+
+/** Runs `step`, prefixing the message of a MixchainError it throws with `label` (code kept). */
+async function labelled(label: string | undefined, step: () => void | Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (label && error instanceof MixchainError) throw new MixchainError(error.code, `${label}: ${error.message}`, { cause: error });
+    throw error;
   }
 }
 

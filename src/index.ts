@@ -34,3 +34,7 @@ export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './loudness.j
 export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './loudness.js';
 export { renderGraph, panGains, toStereo, DEFAULT_SESSION_RATE } from './mix/graph.js';
 export type { MixGraph, GraphTrack, GraphBus, GraphAudio, GraphOptions, GraphReport, TrackReport } from './mix/graph.js';
+export { renderMix, renderMixFile } from './mix/render-mix.js';
+export type { MixInputs, MixOptions, MixReport } from './mix/render-mix.js';
+export { loadRecipe, parseRecipe, builtinRecipes, ROLES, REVERB_ROLES } from './mix/recipe.js';
+export type { Recipe, RecipeRole, RecipePlugin, Role, ReverbChoice } from './mix/recipe.js';

@@ -5,12 +5,19 @@ import { MixchainError } from '../errors.js';
 import { pluginsInfo } from './plugins-info.js';
 import { render } from './render.js';
 import { demo } from './demo.js';
+import { mix } from './mix.js';
+import { recipes } from './recipes.js';
 
 const usage = `usage:
   mixchain plugins info <bundle> [--class <name>] [--json]
   mixchain render <in> -o <out> --chain <bundle>[,<bundle>...] [--set <slot>:<param>=<value>[:n]]...
                   [--preset <slot>:<file.vstpreset>]... [--block N] [--tail auto|<seconds>]
                   [--sample-type pcm16|pcm24|float] [--json]
+  mixchain mix --vocal <file> [--beat <file>] [--extra <file>]... [--recipe default|hise|<file.json>]
+              [--reverb reverb1|reverb2|reverb3new|none] [--doubler] [--robot] [--vocal-gain dB] [--beat-gain dB]
+              [--lufs <LUFS>|streaming|apple|podcast|broadcast|none] [--start s --duration s]
+              [--sample-rate Hz] [--block N] [--sample-type pcm16|pcm24|float] -o <out> [--json]
+  mixchain recipes [<recipe>...] [--json]
   mixchain demo [-o <out.wav>] [--json]
 
 A bundle is a path or a name looked up in $VST_LINUX_DIR, ~/.vst3, /usr/lib/vst3, /usr/local/lib/vst3;
@@ -22,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plugins' && rest[0] === 'info') return pluginsInfo(rest.slice(1));
   if (command === 'render') return render(rest);
   if (command === 'demo') return demo(rest);
+  if (command === 'mix') return mix(rest);
+  if (command === 'recipes') return recipes(rest);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(usage);
     return 0;

@@ -2,17 +2,16 @@
 // the package. A missing or unloadable addon gets an error that says how to build it.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageDirectory } from '../package-dir.js';
 import { MixchainError } from '../errors.js';
 import type { NativeBinding } from './types.js';
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function load(): NativeBinding {
   const candidates = process.env.MIXCHAIN_BINDING
     ? [process.env.MIXCHAIN_BINDING]
-    : [join(packageRoot, 'build', 'Release', 'mixchain.node'), join(packageRoot, 'build', 'Debug', 'mixchain.node')];
+    : [join(packageDirectory, 'build', 'Release', 'mixchain.node'), join(packageDirectory, 'build', 'Debug', 'mixchain.node')];
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
   for (const candidate of candidates) {
@@ -40,6 +39,3 @@ function load(): NativeBinding {
 
 /** The addon, loaded on first use. */
 export const binding: NativeBinding = load();
-
-/** The package's own folder (where build/ lives). */
-export const packageDirectory = packageRoot;
