@@ -59,14 +59,22 @@ export function normalizeLoudness(channels: Float32Array[], sampleRate: number, 
   let margin = 0.1;  // the limiter aims a little under the ceiling: its peak estimate is not libebur128's
   let result = channels;
   for (let pass = 0; pass < 8; pass++) {
-    result = scaled(channels, gainDb);
-    report.limiter = null;
-    if (measureLoudness(result, sampleRate).truePeakDbtp > ceilingDbtp) {
-      report.limiter = native(() =>
-        binding.limitTruePeak(result, sampleRate, { ceilingDbtp: ceilingDbtp - margin, lookaheadMs: 1.5, releaseMs: 80 }));
-    }
-    report.after = measureLoudness(result, sampleRate);
     report.gainDb = gainDb;
+    report.limiter = null;
+    result = scaled(channels, gainDb);
+    if (before.truePeakDbtp + gainDb <= ceilingDbtp) {
+      // Gain alone: every figure moves by the gain (gating is relative), nothing to measure again.
+      report.after = {
+        integratedLufs: before.integratedLufs + gainDb,
+        rangeLu: before.rangeLu,
+        samplePeakDbfs: before.samplePeakDbfs + gainDb,
+        truePeakDbtp: before.truePeakDbtp + gainDb,
+      };
+      break;
+    }
+    report.limiter = native(() =>
+      binding.limitTruePeak(result, sampleRate, { ceilingDbtp: ceilingDbtp - margin, lookaheadMs: 1.5, releaseMs: 80 }));
+    report.after = measureLoudness(result, sampleRate);
     if (report.after.truePeakDbtp > ceilingDbtp) {
       margin += 0.2;
       continue;
