@@ -28,7 +28,7 @@ export { MixchainError } from './errors.js';
 export { liveInstances } from './instances.js';
 export { renderFile } from './render-file.js';
 export type { RenderFileOptions, RenderReport } from './render-file.js';
-export { measureLoudness, resample } from './dsp.js';
+export { measureLoudness, measureLoudnessAsync, resample, resampleAsync } from './dsp.js';
 export type { Loudness } from './dsp.js';
 export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './loudness.js';
 export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './loudness.js';

@@ -20,8 +20,9 @@ double toDb(double linear) {
 }
 }  // namespace
 
-Loudness measureLoudness(const std::vector<const float*>& channels, size_t frames, double sampleRate) {
-  const int mode = EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_TRUE_PEAK;
+Loudness measureLoudness(const std::vector<const float*>& channels, size_t frames, double sampleRate, bool full) {
+  const int mode =
+      full ? EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_TRUE_PEAK : EBUR128_MODE_I;
   std::unique_ptr<ebur128_state, StateCloser> state(
       ebur128_init(static_cast<unsigned>(channels.size()), static_cast<unsigned long>(std::lround(sampleRate)), mode));
   if (!state) {
@@ -42,6 +43,10 @@ Loudness measureLoudness(const std::vector<const float*>& channels, size_t frame
   Loudness result{};
   double value = 0;
   result.integratedLufs = ebur128_loudness_global(state.get(), &value) == EBUR128_SUCCESS ? value : -HUGE_VAL;
+  if (!full) {
+    result.rangeLu = result.samplePeakDbfs = result.truePeakDbtp = NAN;
+    return result;
+  }
   result.rangeLu = ebur128_loudness_range(state.get(), &value) == EBUR128_SUCCESS ? value : 0;
   double samplePeak = 0, truePeak = 0;
   for (unsigned c = 0; c < channels.size(); ++c) {

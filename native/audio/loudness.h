@@ -14,7 +14,9 @@ struct Loudness {
   double truePeakDbtp;
 };
 
-// Throws ERR_LOUDNESS for rates or channel counts libebur128 refuses.
-Loudness measureLoudness(const std::vector<const float*>& channels, size_t frames, double sampleRate);
+// Throws ERR_LOUDNESS for rates or channel counts libebur128 refuses. With `full` false only the
+// integrated loudness is measured (several times cheaper: no oversampled true peak, no range);
+// the other figures are then NaN.
+Loudness measureLoudness(const std::vector<const float*>& channels, size_t frames, double sampleRate, bool full = true);
 
 }  // namespace mixchain

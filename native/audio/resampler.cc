@@ -24,7 +24,7 @@ std::vector<std::vector<float>> resample(const std::vector<const float*>& channe
     return out;
   }
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_S, SOXR_FLOAT32_S);
-  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_VHQ | SOXR_LINEAR_PHASE, 0);
+  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ | SOXR_LINEAR_PHASE, 0);
   std::vector<const float*> in(channels.begin(), channels.end());
   std::vector<float*> dst(out.size());
   for (size_t c = 0; c < out.size(); ++c) dst[c] = out[c].data();

@@ -1,5 +1,5 @@
-// Sample-rate conversion with libsoxr at its very-high-quality setting (28-bit, linear phase),
-// planar float in and out.
+// Sample-rate conversion with libsoxr at its high-quality setting (20-bit precision, linear
+// phase), planar float in and out.
 #pragma once
 
 #include <cstddef>

@@ -19,8 +19,14 @@ struct LimiterReport {
   size_t limitedSamples;  // samples whose gain was below 1
 };
 
-// Limits `channels` in place at `sampleRate`.
-LimiterReport limitTruePeak(std::vector<float*>& channels, size_t frames, double sampleRate,
-                            const LimiterSettings& settings);
+// The true-peak envelope of `channels`: for each sample, the largest absolute value over every
+// channel between it and its neighbours, the 4× oversampled points in between included.
+std::vector<float> truePeakEnvelope(const std::vector<const float*>& channels, size_t frames);
+
+// out = in × gain, limited so no true peak exceeds the ceiling; `envelope` is in's (unscaled)
+// true-peak envelope, so several gains can be tried without measuring the peaks again.
+LimiterReport applyGainAndLimit(const std::vector<const float*>& in, const std::vector<float*>& out, size_t frames,
+                                double sampleRate, double gain, const std::vector<float>& envelope,
+                                const LimiterSettings& settings);
 
 }  // namespace mixchain

@@ -3,9 +3,8 @@
 // Every chain render compensates its own latency, so all paths arrive aligned to the sample.
 import { Chain, type ChainSlot } from '../chain.js';
 import { invalidArgument } from '../errors.js';
-import { resample } from '../dsp.js';
 import { normalizeLoudness, type NormalizeOptions, type NormalizeReport } from '../loudness.js';
-import { measureLoudness, type Loudness } from '../dsp.js';
+import { measureLoudness, measureLoudnessAsync, resampleAsync, type Loudness } from '../dsp.js';
 import type { PluginOptions } from '../plugin.js';
 
 export interface GraphAudio {
@@ -96,12 +95,23 @@ export function panGains(pan: number): [number, number] {
   return [Math.cos(angle) / centre, Math.cos(Math.PI / 2 - angle) / centre];
 }
 
-async function renderThrough(slots: ChainSlot[] | undefined, input: Float32Array[], options: GraphOptions, sampleRate: number) {
-  if (!slots || slots.length === 0) return { channels: input, latencySamples: 0 };
-  const { tail = 'auto', loudness: _loudness, sampleRate: _rate, ...pluginOptions } = options;
-  const chain = await Chain.load(slots, { ...pluginOptions, sampleRate, channels: 2 });
+/**
+ * Starts loading a chain now (on the addon's control thread, alongside whatever renders), so it
+ * is ready when its input is; null for an empty chain.
+ */
+function preload(slots: ChainSlot[] | undefined, options: GraphOptions, sampleRate: number): Promise<Chain | null> {
+  if (!slots || slots.length === 0) return Promise.resolve(null);
+  const { tail: _tail, loudness: _loudness, sampleRate: _rate, ...pluginOptions } = options;
+  const loading = Chain.load(slots, { ...pluginOptions, sampleRate, channels: 2 });
+  loading.catch(() => {});  // observed when awaited; never an unhandled rejection meanwhile
+  return loading;
+}
+
+async function renderThrough(loading: Promise<Chain | null>, input: Float32Array[], options: GraphOptions) {
+  const chain = await loading;
+  if (!chain) return { channels: input, latencySamples: 0 };
   try {
-    const result = await chain.renderAsync(input, { tail });
+    const result = await chain.renderAsync(input, { tail: options.tail ?? 'auto' });
     return { channels: result.channels, latencySamples: result.latencySamples };
   } finally {
     await chain.closeAsync();
@@ -144,30 +154,61 @@ export async function renderGraph(graph: MixGraph, options: GraphOptions = {}): 
   const started = performance.now();
   validate(graph);
   const sampleRate = options.sampleRate ?? DEFAULT_SESSION_RATE;
-  const tracks: Array<{ channels: Float32Array[]; gains: [number, number]; sends: Record<string, number>; mute: boolean }> = [];
-  const trackReports: TrackReport[] = [];
-  for (const track of graph.tracks) {
-    const warnings: string[] = [];
-    let input: Float32Array[] = toStereo(track.audio.channels, warnings);
-    if (track.audio.sampleRate !== sampleRate) input = resample(input, track.audio.sampleRate, sampleRate);
-    const rendered = await renderThrough(track.chain, input, options, sampleRate);
-    const [left, right] = panGains(track.pan ?? 0);
-    const fader = dbToGain(track.gainDb ?? 0);
-    tracks.push({ channels: rendered.channels, gains: [left * fader, right * fader], sends: track.sends ?? {}, mute: track.mute ?? false });
-    trackReports.push({
-      name: track.name,
-      inputSeconds: track.audio.channels[0]!.length / track.audio.sampleRate,
-      inputSampleRate: track.audio.sampleRate,
-      inputChannels: track.audio.channels.length,
-      latencySamples: rendered.latencySamples,
-      loudness: measureLoudness(track.audio.channels, track.audio.sampleRate),
-      warnings,
-    });
+  // Every chain starts loading at once (creating a ZamVerb takes about half a second) and is
+  // ready by the time the audio reaches it. Should anything fail, the chains are closed.
+  const trackChains = graph.tracks.map((t) => preload(t.chain, options, sampleRate));
+  const busChains = (graph.buses ?? []).map((b) => preload(b.chain, options, sampleRate));
+  const masterChain = preload(graph.master, options, sampleRate);
+  try {
+    return await mixDown(graph, options, sampleRate, started, trackChains, busChains, masterChain);
+  } catch (error) {
+    await Promise.allSettled([...trackChains, ...busChains, masterChain].map(async (loading) => (await loading)?.closeAsync()));
+    throw error;
   }
+}
+
+async function mixDown(
+  graph: MixGraph,
+  options: GraphOptions,
+  sampleRate: number,
+  started: number,
+  trackChains: Array<Promise<Chain | null>>,
+  busChains: Array<Promise<Chain | null>>,
+  masterChain: Promise<Chain | null>,
+): Promise<{ channels: Float32Array[]; report: GraphReport }> {
+  // Tracks render concurrently: each chain on a thread of its own, while this thread decodes,
+  // resamples and measures the next input.
+  const rendered = await Promise.all(
+    graph.tracks.map(async (track, index) => {
+      const warnings: string[] = [];
+      // Measured and resampled on threads of their own, alongside the other tracks' renders;
+      // resampled before the mono-to-stereo copy (half the work for mono takes).
+      const measuring = measureLoudnessAsync(track.audio.channels, track.audio.sampleRate);
+      let source = track.audio.channels;
+      if (track.audio.sampleRate !== sampleRate) source = await resampleAsync(source, track.audio.sampleRate, sampleRate);
+      const output = await renderThrough(trackChains[index]!, toStereo(source, warnings), options);
+      const loudness = await measuring;
+      const [left, right] = panGains(track.pan ?? 0);
+      const fader = dbToGain(track.gainDb ?? 0);
+      const mixed = { channels: output.channels, gains: [left * fader, right * fader] as [number, number], sends: track.sends ?? {}, mute: track.mute ?? false };
+      const report: TrackReport = {
+        name: track.name,
+        inputSeconds: track.audio.channels[0]!.length / track.audio.sampleRate,
+        inputSampleRate: track.audio.sampleRate,
+        inputChannels: track.audio.channels.length,
+        latencySamples: output.latencySamples,
+        loudness,
+        warnings,
+      };
+      return { mixed, report };
+    }),
+  );
+  const tracks = rendered.map((r) => r.mixed);
+  const trackReports = rendered.map((r) => r.report);
 
   const busOutputs: Array<{ channels: Float32Array[]; gain: number }> = [];
   const busReports: GraphReport['buses'] = [];
-  for (const bus of graph.buses ?? []) {
+  for (const [index, bus] of (graph.buses ?? []).entries()) {
     const fed = tracks.filter((t) => !t.mute && t.sends[bus.name] !== undefined);
     const length = Math.max(0, ...fed.map((t) => t.channels[0]!.length));
     const input = [new Float32Array(length), new Float32Array(length)];
@@ -175,8 +216,11 @@ export async function renderGraph(graph: MixGraph, options: GraphOptions = {}): 
       const send = dbToGain(t.sends[bus.name]!);
       addInto(input, t.channels, [t.gains[0] * send, t.gains[1] * send]);
     }
-    if (length === 0) continue;
-    const rendered = await renderThrough(bus.chain, input, options, sampleRate);
+    if (length === 0) {
+      await (await busChains[index]!)?.closeAsync();
+      continue;
+    }
+    const rendered = await renderThrough(busChains[index]!, input, options);
     busOutputs.push({ channels: rendered.channels, gain: dbToGain(bus.gainDb ?? 0) });
     busReports.push({ name: bus.name, latencySamples: rendered.latencySamples });
   }
@@ -187,7 +231,7 @@ export async function renderGraph(graph: MixGraph, options: GraphOptions = {}): 
   for (const t of audible) addInto(sum, t.channels, t.gains);
   for (const b of busOutputs) addInto(sum, b.channels, [b.gain, b.gain]);
 
-  const master = await renderThrough(graph.master, sum, options, sampleRate);
+  const master = await renderThrough(masterChain, sum, options);
   const loudness = options.loudness ? normalizeLoudness(master.channels, sampleRate, options.loudness) : null;
   return {
     channels: master.channels,

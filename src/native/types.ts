@@ -144,9 +144,12 @@ export interface NativeBinding {
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
-  limitTruePeak(
+  resampleAsync(channels: Float32Array[], fromRate: number, toRate: number): Promise<Float32Array[]>;
+  measureLoudnessAsync(channels: Float32Array[], sampleRate: number): Promise<NativeLoudness>;
+  normalizeLoudness(
     channels: Float32Array[],
     sampleRate: number,
-    options: { ceilingDbtp: number; lookaheadMs: number; releaseMs: number },
-  ): { maxReductionDb: number; limitedSamples: number };
+    targetLufs: number | null,
+    ceilingDbtp: number,
+  ): { before: NativeLoudness; after: NativeLoudness; gainDb: number; limiter: { maxReductionDb: number; limitedSamples: number } | null };
 }
