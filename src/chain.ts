@@ -10,8 +10,15 @@ export interface RenderOptions {
    * -90 dBFS for 100 ms, at most 30 s; plugins report a tail of 0 even for reverbs). Default 0.
    */
   tail?: number | 'auto';
-  /** Stops the render at the next block with `ERR_ABORTED` (renders on the calling thread). */
+  /** Stops the render at the next block with `ERR_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * A flag another thread may set (an Int32Array, usually over a SharedArrayBuffer): non-zero
+   * stops the render at the next block with `ERR_ABORTED`, like `signal`.
+   */
+  cancel?: Int32Array;
+  /** Identifies the render in a render-pool worker's crash marker; 0 or absent: none. */
+  tag?: number;
   /**
    * Fail with `ERR_NONFINITE_OUTPUT`, naming the plugin, when one produces NaN or Inf. Default
    * true: such audio never reaches a file.
@@ -128,9 +135,12 @@ export class Chain {
 
   /** Renders on a thread of its own and resolves with the result: the event loop stays free. */
   async renderAsync(input: Float32Array[], options: RenderOptions = {}): Promise<RenderResult> {
-    if (options.signal) throw invalidArgument('signal', 'no signal (abort works with render() in a worker)', options.signal);
-    const { nativeOptions } = this.nativeOptions(options);
-    return nativeAsync(() => this.handle.renderAsync(requireChannels(input, 'input', this.channels), nativeOptions));
+    const { nativeOptions, release } = this.nativeOptions(options);
+    try {
+      return await nativeAsync(() => this.handle.renderAsync(requireChannels(input, 'input', this.channels), nativeOptions));
+    } finally {
+      release();
+    }
   }
 
   /** Closes every plugin of the chain. */
@@ -152,10 +162,18 @@ export class Chain {
   private nativeOptions(options: RenderOptions): { nativeOptions: NativeRenderOptions; release: () => void } {
     const nativeOptions: NativeRenderOptions = { tail: validTail(options.tail ?? 0) };
     if (options.rejectNonFinite !== undefined) nativeOptions.rejectNonFinite = options.rejectNonFinite;
+    if (options.tag !== undefined) {
+      if (!Number.isInteger(options.tag) || options.tag < 0 || options.tag > 0xffffffff) throw invalidArgument('tag', 'an integer from 0 to 2^32-1', options.tag);
+      nativeOptions.tag = options.tag;
+    }
+    if (options.cancel !== undefined) {
+      if (!(options.cancel instanceof Int32Array) || options.cancel.length < 1) throw invalidArgument('cancel', 'an Int32Array of at least one element', options.cancel);
+      nativeOptions.cancel = options.cancel;
+    }
     let release = () => {};
     if (options.signal) {
       // The native loop reads this flag once per block; another thread may set it at any time.
-      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      const cancel = nativeOptions.cancel ?? new Int32Array(new SharedArrayBuffer(4));
       const onAbort = () => Atomics.store(cancel, 0, 1);
       if (options.signal.aborted) onAbort();
       options.signal.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,8 @@
  *   automation, state and presets.
  * - {@link Chain}: plugins in series, rendered offline with latency compensation and tails.
  * - {@link readAudio} / {@link writeAudio}: WAV and FLAC files.
+ * - {@link renderMix}: a finished, loudness-targeted mix from a recipe.
+ * - {@link createPool}: warm workers rendering in parallel, crash-contained.
  *
  * Errors are {@link MixchainError}s with a stable `code`.
  */
@@ -38,3 +40,9 @@ export { renderMix, renderMixFile } from './mix/render-mix.js';
 export type { MixInputs, MixOptions, MixReport } from './mix/render-mix.js';
 export { loadRecipe, parseRecipe, builtinRecipes, ROLES, REVERB_ROLES } from './mix/recipe.js';
 export type { Recipe, RecipeRole, RecipePlugin, Role, ReverbChoice } from './mix/recipe.js';
+export type { ChainSource } from './mix/graph.js';
+export { createPool, RenderPool } from './pool/pool.js';
+export type { PoolRenderOptions, PoolMixInputs, PoolChainOptions } from './pool/pool.js';
+export type { PoolOptions, Isolation } from './pool/options.js';
+export type { PoolStats, WorkerStats } from './pool/stats.js';
+export type { WarmSpec, PoolMixOptions, PoolResult, ChainReport } from './pool/task.js';

@@ -8,11 +8,13 @@
 #include "addon/errors.h"
 #include "addon/plugin_wrap.h"
 #include "host/control_thread.h"
+#include "host/crash_marker.h"
 #include "host/module.h"
 
 namespace mixchain::addon {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
+  crash_marker::openFromEnvironment();
   pluginClass = Napi::Persistent(PluginWrap::define(env));
   chainClass = Napi::Persistent(ChainWrap::define(env));
   DefineAddon(exports, {

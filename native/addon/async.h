@@ -19,19 +19,28 @@ namespace mixchain::addon {
 
 enum class RunOn { ControlThread, OwnThread };
 
+// `settled`, when given, runs on the JS thread just before the promise settles either way (to
+// release references the work needed); it does not run when the environment is already gone.
 template <typename Result>
 Napi::Promise runAsync(Napi::Env env, RunOn where, std::function<Result()> work,
-                       std::function<Napi::Value(Napi::Env, Result&)> convert) {
+                       std::function<Napi::Value(Napi::Env, Result&)> convert,
+                       std::function<void()> settled = nullptr) {
   struct Job {
     Napi::Promise::Deferred deferred;
     std::function<Result()> work;
     std::function<Napi::Value(Napi::Env, Result&)> convert;
+    std::function<void()> settled;
     std::unique_ptr<Result> result;
     std::exception_ptr error;
     Napi::ThreadSafeFunction done;
   };
-  auto job = std::make_shared<Job>(
-      Job{Napi::Promise::Deferred::New(env), std::move(work), std::move(convert), nullptr, nullptr, {}});
+  auto job = std::make_shared<Job>(Job{Napi::Promise::Deferred::New(env),
+                                       std::move(work),
+                                       std::move(convert),
+                                       std::move(settled),
+                                       nullptr,
+                                       nullptr,
+                                       {}});
   const Napi::Promise promise = job->deferred.Promise();
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function(), "mixchain", 0, 1);
 
@@ -42,6 +51,7 @@ Napi::Promise runAsync(Napi::Env env, RunOn where, std::function<Result()> work,
       job->error = std::current_exception();
     }
     const auto status = job->done.BlockingCall([job](Napi::Env env, Napi::Function) {
+      if (job->settled) job->settled();
       try {
         if (job->error) {
           job->deferred.Reject(currentError(env, job->error).Value());

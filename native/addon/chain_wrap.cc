@@ -50,6 +50,7 @@ RenderOptions renderOptions(const Napi::Value& value) {
   const Napi::Object object = value.As<Napi::Object>();
   options.tail = toTailOptions(object.Get("tail"));
   if (object.Has("rejectNonFinite")) options.rejectNonFinite = object.Get("rejectNonFinite").ToBoolean();
+  if (const Napi::Value tag = object.Get("tag"); tag.IsNumber()) options.tag = tag.As<Napi::Number>().Uint32Value();
   const Napi::Value cancel = object.Get("cancel");
   if (cancel.IsTypedArray() && cancel.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
     // An Int32Array over a SharedArrayBuffer another thread may set; int32 and its atomic share
@@ -164,6 +165,9 @@ Napi::Value ChainWrap::renderAsync(const Napi::CallbackInfo& info) {
     std::shared_ptr<BusyScope> busy;
     std::vector<std::vector<float>> input;
     RenderOptions options;
+    // Keeps the cancel flag's buffer alive while the render reads it. Deleted on the JS thread
+    // when the render settles; if the environment is gone by then, so is the reference's owner.
+    Napi::ObjectReference* cancel = nullptr;
   };
   auto job = std::make_shared<Job>();
   guard(env, [&] {
@@ -173,7 +177,10 @@ Napi::Value ChainWrap::renderAsync(const Napi::CallbackInfo& info) {
     // The JS arrays may change or be collected while the render runs: it works on a copy.
     for (float* channel : input) job->input.emplace_back(channel, channel + frames);
     job->options = renderOptions(info[1]);
-    job->options.cancel = nullptr;  // a JS-owned flag cannot be held across threads here
+    if (job->options.cancel) {
+      job->cancel =
+          new Napi::ObjectReference(Napi::Persistent(info[1].As<Napi::Object>().Get("cancel").As<Napi::Object>()));
+    }
   });
   auto chain = chain_;
   return runAsync<Timed>(
@@ -187,7 +194,11 @@ Napi::Value ChainWrap::renderAsync(const Napi::CallbackInfo& info) {
         for (auto& channel : job->input) input.push_back(channel.data());
         return timedRender(*chain, input.data(), static_cast<int64_t>(job->input.front().size()), job->options);
       },
-      [](Napi::Env env, Timed& timed) { return Napi::Value(renderResult(env, timed)); });
+      [](Napi::Env env, Timed& timed) { return Napi::Value(renderResult(env, timed)); },
+      [job] {
+        delete job->cancel;
+        job->cancel = nullptr;
+      });
 }
 
 }  // namespace mixchain::addon

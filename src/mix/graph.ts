@@ -37,6 +37,21 @@ export interface MixGraph {
   master?: ChainSlot[];
 }
 
+/**
+ * Where a graph gets its chains. By default each is loaded for the render and closed after it;
+ * a render-pool worker keeps them warm instead (see `WarmChains`).
+ */
+export interface ChainSource {
+  acquire(slots: ChainSlot[], options: PluginOptions): Promise<Chain>;
+  /** Takes the chain back after its render; `failed` when the render threw. */
+  release(chain: Chain, failed: boolean): Promise<void>;
+}
+
+export const freshChains: ChainSource = {
+  acquire: (slots, options) => Chain.load(slots, options),
+  release: (chain) => chain.closeAsync(),
+};
+
 export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channels'> {
   /** The session rate every input is resampled to. Default 44100. */
   sampleRate?: number;
@@ -44,6 +59,12 @@ export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channe
   tail?: number | 'auto';
   /** Loudness normalisation of the master; omit for none. */
   loudness?: NormalizeOptions;
+  /** Where the chains come from. Default: loaded fresh, closed after. */
+  chains?: ChainSource;
+  /** Non-zero stops the render at the next block of any chain (`ERR_ABORTED`). */
+  cancel?: Int32Array;
+  /** Identifies the render in a render-pool worker's crash marker. */
+  tag?: number;
 }
 
 export interface TrackReport {
@@ -96,25 +117,42 @@ export function panGains(pan: number): [number, number] {
 }
 
 /**
- * Starts loading a chain now (on the addon's control thread, alongside whatever renders), so it
- * is ready when its input is; null for an empty chain.
+ * A chain the graph uses: loading starts at once (on the addon's control thread, alongside
+ * whatever renders) so it is ready when its input is, and it goes back to its source exactly
+ * once, rendered or not. An empty chain is null.
  */
-function preload(slots: ChainSlot[] | undefined, options: GraphOptions, sampleRate: number): Promise<Chain | null> {
-  if (!slots || slots.length === 0) return Promise.resolve(null);
-  const { tail: _tail, loudness: _loudness, sampleRate: _rate, ...pluginOptions } = options;
-  const loading = Chain.load(slots, { ...pluginOptions, sampleRate, channels: 2 });
-  loading.catch(() => {});  // observed when awaited; never an unhandled rejection meanwhile
-  return loading;
+class ChainLease {
+  readonly loading: Promise<Chain | null>;
+  private returned = false;
+
+  constructor(private readonly source: ChainSource, slots: ChainSlot[] | undefined, options: GraphOptions, sampleRate: number) {
+    const { tail: _tail, loudness: _loudness, sampleRate: _rate, chains: _chains, cancel: _cancel, tag: _tag, ...pluginOptions } = options;
+    this.loading = !slots || slots.length === 0 ? Promise.resolve(null) : source.acquire(slots, { ...pluginOptions, sampleRate, channels: 2 });
+    this.loading.catch(() => {});  // observed when awaited; never an unhandled rejection meanwhile
+  }
+
+  async giveBack(failed: boolean): Promise<void> {
+    if (this.returned) return;
+    this.returned = true;
+    const chain = await this.loading.catch(() => null);
+    if (chain) await this.source.release(chain, failed);
+  }
 }
 
-async function renderThrough(loading: Promise<Chain | null>, input: Float32Array[], options: GraphOptions) {
-  const chain = await loading;
+async function renderThrough(lease: ChainLease, input: Float32Array[], options: GraphOptions) {
+  const chain = await lease.loading;
   if (!chain) return { channels: input, latencySamples: 0 };
+  let failed = true;
   try {
-    const result = await chain.renderAsync(input, { tail: options.tail ?? 'auto' });
+    const result = await chain.renderAsync(input, {
+      tail: options.tail ?? 'auto',
+      ...(options.cancel ? { cancel: options.cancel } : {}),
+      ...(options.tag ? { tag: options.tag } : {}),
+    });
+    failed = false;
     return { channels: result.channels, latencySamples: result.latencySamples };
   } finally {
-    await chain.closeAsync();
+    await lease.giveBack(failed);
   }
 }
 
@@ -155,14 +193,15 @@ export async function renderGraph(graph: MixGraph, options: GraphOptions = {}): 
   validate(graph);
   const sampleRate = options.sampleRate ?? DEFAULT_SESSION_RATE;
   // Every chain starts loading at once (creating a ZamVerb takes about half a second) and is
-  // ready by the time the audio reaches it. Should anything fail, the chains are closed.
-  const trackChains = graph.tracks.map((t) => preload(t.chain, options, sampleRate));
-  const busChains = (graph.buses ?? []).map((b) => preload(b.chain, options, sampleRate));
-  const masterChain = preload(graph.master, options, sampleRate);
+  // ready by the time the audio reaches it. Should anything fail, every chain goes back.
+  const source = options.chains ?? freshChains;
+  const trackChains = graph.tracks.map((t) => new ChainLease(source, t.chain, options, sampleRate));
+  const busChains = (graph.buses ?? []).map((b) => new ChainLease(source, b.chain, options, sampleRate));
+  const masterChain = new ChainLease(source, graph.master, options, sampleRate);
   try {
     return await mixDown(graph, options, sampleRate, started, trackChains, busChains, masterChain);
   } catch (error) {
-    await Promise.allSettled([...trackChains, ...busChains, masterChain].map(async (loading) => (await loading)?.closeAsync()));
+    await Promise.allSettled([...trackChains, ...busChains, masterChain].map((lease) => lease.giveBack(true)));
     throw error;
   }
 }
@@ -172,9 +211,9 @@ async function mixDown(
   options: GraphOptions,
   sampleRate: number,
   started: number,
-  trackChains: Array<Promise<Chain | null>>,
-  busChains: Array<Promise<Chain | null>>,
-  masterChain: Promise<Chain | null>,
+  trackChains: ChainLease[],
+  busChains: ChainLease[],
+  masterChain: ChainLease,
 ): Promise<{ channels: Float32Array[]; report: GraphReport }> {
   // Tracks render concurrently: each chain on a thread of its own, while this thread decodes,
   // resamples and measures the next input.
@@ -217,7 +256,7 @@ async function mixDown(
       addInto(input, t.channels, [t.gains[0] * send, t.gains[1] * send]);
     }
     if (length === 0) {
-      await (await busChains[index]!)?.closeAsync();
+      await busChains[index]!.giveBack(false);
       continue;
     }
     const rendered = await renderThrough(busChains[index]!, input, options);

@@ -4,7 +4,7 @@ import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio-file.j
 import { resolveBundle } from '../bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
 import { resolveTarget } from '../loudness.js';
-import { renderGraph, type GraphAudio, type GraphReport, type GraphTrack, type MixGraph } from './graph.js';
+import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphTrack, type MixGraph } from './graph.js';
 import { checkReverbChoice, loadRecipe, roleSlots, type Recipe, type ReverbChoice, type Role } from './recipe.js';
 
 export interface MixInputs {
@@ -40,6 +40,12 @@ export interface MixOptions {
   maxSeconds?: number;
   /** Called as the stages complete, with a fraction 0…1 and the stage's name. */
   onProgress?: (fraction: number, stage: string) => void;
+  /** Where the chains come from (a render pool keeps them warm). Default: loaded fresh. */
+  chains?: ChainSource;
+  /** Non-zero stops the mix at the next block or stage with `ERR_ABORTED`. */
+  cancel?: Int32Array;
+  /** Identifies the render in a render-pool worker's crash marker. */
+  tag?: number;
 }
 
 export interface MixReport extends GraphReport {
@@ -72,6 +78,10 @@ function rolesInUse(recipe: Recipe, choices: MixReport['choices']): Role[] {
   if (choices.reverb !== 'none') roles.push(choices.reverb);
   if (recipe.roles.master) roles.push('master');
   return roles;
+}
+
+function throwIfCancelled(cancel: Int32Array | undefined, stage: string): void {
+  if (cancel && Atomics.load(cancel, 0) !== 0) throw new MixchainError('ERR_ABORTED', `The mix was aborted after ${stage}`);
 }
 
 function requireRole(recipe: Recipe, role: Role, option: string): void {
@@ -123,6 +133,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   let beat = inputs.beat === undefined ? undefined : await decode(inputs.beat, 'beat');
   let extras = await Promise.all((inputs.extras ?? []).map((e, i) => decode(e, `extra ${i + 1}`)));
   progress(0.15, 'decoded');
+  throwIfCancelled(options.cancel, 'decoding');
 
   let preview: MixReport['preview'] = null;
   if (options.start !== undefined || options.duration !== undefined) {
@@ -171,6 +182,9 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     loudness: { target: target ?? 'none', ceilingDbtp },
     ...(options.maxBlockSize === undefined ? {} : { maxBlockSize: options.maxBlockSize }),
     searchPaths,
+    ...(options.chains ? { chains: options.chains } : {}),
+    ...(options.cancel ? { cancel: options.cancel } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
   });
   progress(0.95, 'rendered');
 

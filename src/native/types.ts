@@ -94,6 +94,8 @@ export interface NativeRenderOptions {
   tail?: number | 'auto';
   rejectNonFinite?: boolean;
   cancel?: Int32Array;
+  /** Identifies the render in a pool worker's crash marker (0: none). */
+  tag?: number;
 }
 
 export interface NativeRenderResult {

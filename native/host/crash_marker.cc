@@ -1,0 +1,145 @@
+#include "host/crash_marker.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace mixchain::crash_marker {
+
+namespace {
+
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kSlotSize = 128;
+constexpr size_t kPluginNameSize = 112;
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+struct Header {
+  char magic[4];
+  uint32_t version;
+  uint32_t slotCount;
+  uint32_t slotSize;
+};
+
+struct Slot {
+  std::atomic<uint32_t> state;
+  uint32_t tag;
+  int32_t signal;
+  uint32_t reserved;
+  char plugin[kPluginNameSize];
+};
+static_assert(sizeof(Slot) == kSlotSize, "the slot layout is shared with the TypeScript reader");
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "slots are written from signal handlers");
+
+Slot* slots = nullptr;
+uint32_t slotCount = 0;
+struct sigaction previousActions[NSIG];
+
+// This thread's slot, claimed on its first pool render and given back when the thread ends.
+struct ThreadSlot {
+  Slot* slot = nullptr;
+  ~ThreadSlot() {
+    if (slot) slot->state.store(static_cast<uint32_t>(SlotState::Free), std::memory_order_release);
+  }
+};
+thread_local ThreadSlot threadSlot;
+
+Slot* claimSlot() {
+  if (threadSlot.slot || !slots) return threadSlot.slot;
+  for (uint32_t i = 0; i < slotCount; ++i) {
+    uint32_t expected = static_cast<uint32_t>(SlotState::Free);
+    if (slots[i].state.compare_exchange_strong(expected, static_cast<uint32_t>(SlotState::Rendering))) {
+      threadSlot.slot = &slots[i];
+      break;
+    }
+  }
+  return threadSlot.slot;  // all taken: this render goes unrecorded (it is still retried once)
+}
+
+void onFatalSignal(int signal, siginfo_t* info, void* context) {
+  if (Slot* slot = threadSlot.slot;
+      slot && slot->state.load(std::memory_order_relaxed) == static_cast<uint32_t>(SlotState::InPlugin)) {
+    slot->signal = signal;
+    slot->state.store(static_cast<uint32_t>(SlotState::Crashed), std::memory_order_release);
+  }
+  const struct sigaction& previous = previousActions[signal];
+  if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
+    previous.sa_sigaction(signal, info, context);
+  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+    previous.sa_handler(signal);
+  } else {
+    // Default action: a fault repeats when the instruction re-runs, a raised signal is re-raised.
+    ::signal(signal, SIG_DFL);
+    if (signal == SIGABRT || info->si_code <= 0) raise(signal);
+  }
+}
+
+void open(const char* path) {
+  const int fd = ::open(path, O_RDWR);
+  if (fd < 0) return;
+  Header header{};
+  if (pread(fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
+      std::memcmp(header.magic, "MXCM", 4) != 0 || header.version != kVersion || header.slotSize != kSlotSize) {
+    ::close(fd);
+    return;
+  }
+  const size_t bytes = sizeof(Header) + size_t{header.slotCount} * kSlotSize;
+  void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) return;
+  slots = reinterpret_cast<Slot*>(static_cast<char*>(mapped) + sizeof(Header));
+  slotCount = header.slotCount;
+  for (int signal : kFatalSignals) {
+    struct sigaction action {};
+    action.sa_sigaction = onFatalSignal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal, &action, &previousActions[signal]);
+  }
+}
+
+}  // namespace
+
+void openFromEnvironment() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (const char* path = std::getenv("MIXCHAIN_CRASH_MARKER"); path && *path) open(path);
+  });
+}
+
+RenderScope::RenderScope(uint32_t tag) {
+  if (tag == 0) return;
+  Slot* slot = claimSlot();
+  if (!slot) return;
+  slot->tag = tag;
+  slot->signal = 0;
+  slot->plugin[0] = '\0';
+  slot->state.store(static_cast<uint32_t>(SlotState::Rendering), std::memory_order_release);
+  active_ = true;
+}
+
+RenderScope::~RenderScope() {
+  if (active_) threadSlot.slot->tag = 0;
+}
+
+PluginScope::PluginScope(const std::string& plugin) {
+  Slot* slot = threadSlot.slot;
+  if (!slot || slot->tag == 0) return;
+  const size_t length = std::min(plugin.size(), kPluginNameSize - 1);
+  std::memcpy(slot->plugin, plugin.data(), length);
+  slot->plugin[length] = '\0';
+  slot->state.store(static_cast<uint32_t>(SlotState::InPlugin), std::memory_order_release);
+  active_ = true;
+}
+
+PluginScope::~PluginScope() {
+  if (active_) threadSlot.slot->state.store(static_cast<uint32_t>(SlotState::Rendering), std::memory_order_release);
+}
+
+}  // namespace mixchain::crash_marker

@@ -1,0 +1,329 @@
+// The render pool: a bounded queue in front of warm workers. It hands each render to a free
+// worker, answers every render exactly once, and contains what plugins do wrong: a crash fails
+// the render that was inside the crashing plugin (ERR_WORKER_CRASHED, naming it) and retries the
+// innocent ones once on a fresh worker; a hang is stopped (ERR_RENDER_TIMEOUT) and its worker
+// replaced; workers are recycled after N renders or above a memory limit without losing work.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WriteAudioOptions } from '../audio-file.js';
+import type { ChainSlot } from '../chain.js';
+import { MixchainError } from '../errors.js';
+import type { GraphAudio } from '../mix/graph.js';
+import type { Recipe } from '../mix/recipe.js';
+import type { MixReport } from '../mix/render-mix.js';
+import { HostDied, type HostExit, type WorkerHost } from './host.js';
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
+import { ProcessHost } from './process-host.js';
+import { RenderTimes, type PoolStats } from './stats.js';
+import type { ChainReport, ChainTask, MixTask, PoolMixOptions, PoolResult, PoolTask } from './task.js';
+import { ThreadHost } from './thread-host.js';
+
+export interface PoolRenderOptions {
+  /** Stops the render: at once while it waits, at the next block once it runs (ERR_ABORTED). */
+  signal?: AbortSignal;
+  /** The worker writes the result here itself (format by extension); no audio comes back. */
+  outputPath?: string;
+  output?: WriteAudioOptions;
+}
+
+export type PoolMixInputs = MixTask['inputs'];
+export type PoolChainOptions = Omit<ChainTask, 'kind' | 'chain' | 'input' | 'outputPath' | 'output'> & PoolRenderOptions;
+
+interface Job {
+  id: number;
+  task: PoolTask;
+  transfer: ArrayBuffer[];
+  attempts: number;
+  settled: boolean;
+  timedOut: boolean;
+  resolve: (result: PoolResult<never>) => void;
+  reject: (error: MixchainError) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+  worker: WorkerSlot | null;
+  timer: NodeJS.Timeout | undefined;
+  startedAt: number;
+}
+
+interface WorkerSlot {
+  host: WorkerHost;
+  running: Set<Job>;
+  renders: number;
+  ready: boolean;
+  retiring: boolean;
+  killed: boolean;
+  warmInstances: number;
+  warmError: string | null;
+}
+
+const MAX_ATTEMPTS = 2;
+
+export class RenderPool {
+  private readonly options: ResolvedPoolOptions;
+  private readonly workers: WorkerSlot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly markerFolder: string;
+  private readonly times = new RenderTimes();
+  private readonly failed: Record<string, number> = {};
+  private nextId = 1;
+  private nextWorkerId = 1;
+  private completed = 0;
+  private crashes = 0;
+  private restarts = 0;
+  private recycled = 0;
+  private closing: Promise<void> | null = null;
+  /** While closing: called whenever a render ends, to notice when none is left. */
+  private onIdle: (() => void) | null = null;
+
+  constructor(options: PoolOptions = {}) {
+    this.options = resolvePoolOptions(options);
+    this.markerFolder = mkdtempSync(join(tmpdir(), 'mixchain-pool-'));
+    for (let i = 0; i < this.options.workers; i++) this.spawn();
+  }
+
+  /** Renders a mix (see `renderMix`) on a warm worker. Buffers given as input are transferred in thread isolation. */
+  renderMix(recipe: Recipe | string, inputs: PoolMixInputs, options: PoolMixOptions & PoolRenderOptions = {}): Promise<PoolResult<MixReport>> {
+    const { signal, outputPath, output, ...mixOptions } = options;
+    const task: MixTask = { kind: 'mix', recipe, inputs, options: mixOptions, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
+    const audio = [inputs.vocal, inputs.beat, ...(inputs.extras ?? [])];
+    return this.submit(task, signal, audio);
+  }
+
+  /** Renders audio (or a file) through a chain of plugins, at the audio's own rate, on a warm worker. */
+  render(chain: Array<string | ChainSlot>, input: GraphAudio | string, options: PoolChainOptions = {}): Promise<PoolResult<ChainReport>> {
+    const { signal, outputPath, output, ...rest } = options;
+    const task: ChainTask = { kind: 'render', chain, input, ...rest, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
+    return this.submit(task, signal, [input]);
+  }
+
+  stats(): PoolStats {
+    const inFlight = this.workers.reduce((sum, w) => sum + w.running.size, 0);
+    return {
+      isolation: this.options.isolation,
+      queued: this.queue.length,
+      inFlight,
+      completed: this.completed,
+      failed: { ...this.failed },
+      crashes: this.crashes,
+      restarts: this.restarts,
+      recycled: this.recycled,
+      renderMs: this.times.percentiles(),
+      workers: this.workers.map((w) => ({
+        id: w.host.id,
+        pid: w.host.pid,
+        ready: w.ready,
+        retiring: w.retiring,
+        running: w.running.size,
+        renders: w.renders,
+        warmInstances: w.warmInstances,
+        warmError: w.warmError,
+        memoryMb: w.host.memoryBytes() / 2 ** 20,
+      })),
+    };
+  }
+
+  /** Finishes the renders in flight, rejects the queued ones (ERR_POOL_CLOSED), and ends every worker. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const job of this.queue.splice(0)) this.fail(job, 'ERR_POOL_CLOSED', 'The pool closed before this render left the queue');
+      await new Promise<void>((resolve) => {
+        this.onIdle = () => {
+          if (this.workers.some((w) => w.running.size > 0)) return;
+          this.onIdle = null;
+          resolve();
+        };
+        this.onIdle();
+      });
+      await Promise.all(this.workers.filter((w) => !w.killed).map((w) => w.host.close()));
+      rmSync(this.markerFolder, { recursive: true, force: true });
+    })();
+    return this.closing;
+  }
+
+  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined, audio: Array<GraphAudio | string | undefined>): Promise<PoolResult<Report>> {
+    return new Promise((resolve, reject) => {
+      if (this.closing) return reject(new MixchainError('ERR_POOL_CLOSED', 'The pool is closed: it takes no more renders'));
+      if (signal?.aborted) return reject(new MixchainError('ERR_ABORTED', 'The render was aborted before it was queued'));
+      if (!this.hasFreeWorker() && this.queue.length >= this.options.maxQueue) {
+        return reject(new MixchainError('ERR_POOL_BUSY', `The pool is busy: ${this.queue.length} renders are queued (maxQueue ${this.options.maxQueue}); retry later`));
+      }
+      const job: Job = {
+        id: this.nextId++,
+        task,
+        // Threads share memory: the input audio moves to the worker instead of being copied.
+        transfer: this.options.isolation === 'thread' ? [...new Set(audio.flatMap((a) => (a && typeof a !== 'string' ? a.channels.map((c) => c.buffer as ArrayBuffer) : [])))] : [],
+        attempts: 0,
+        settled: false,
+        timedOut: false,
+        resolve: resolve as Job['resolve'],
+        reject,
+        signal,
+        onAbort: () => this.abort(job),
+        worker: null,
+        timer: undefined,
+        startedAt: 0,
+      };
+      signal?.addEventListener('abort', job.onAbort, { once: true });
+      this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  private hasFreeWorker(): boolean {
+    return this.workers.some((w) => w.ready && !w.retiring && w.running.size < w.host.capacity);
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.workers.find((w) => w.ready && !w.retiring && w.running.size < w.host.capacity);
+      if (!worker) return;
+      void this.start(worker, this.queue.shift()!);
+    }
+  }
+
+  private async start(worker: WorkerSlot, job: Job): Promise<void> {
+    job.attempts++;
+    job.worker = worker;
+    job.startedAt = performance.now();
+    worker.running.add(job);
+    job.timer = setTimeout(() => this.timeout(job), this.options.renderTimeoutMs);
+    let outcome;
+    let died: HostExit | null = null;
+    try {
+      outcome = await worker.host.run(job.id, job.task, job.transfer);
+    } catch (error) {
+      if (!(error instanceof HostDied)) throw error;
+      died = error.exit;
+    } finally {
+      clearTimeout(job.timer);
+      worker.running.delete(job);
+      job.worker = null;
+    }
+    if (died) {
+      this.afterDeath(job, died);
+    } else if (outcome!.ok) {
+      worker.warmInstances = outcome!.warmInstances;
+      this.times.add(performance.now() - job.startedAt);
+      this.completed++;
+      this.settle(job, () => job.resolve(outcome!.result as PoolResult<never>));
+    } else {
+      this.fail(job, outcome!.error.code, outcome!.error.message);
+    }
+    worker.renders++;
+    if (!worker.retiring) this.maybeRecycle(worker);
+    if (worker.retiring && worker.running.size === 0 && !worker.killed) void worker.host.close();
+    this.onIdle?.();
+    this.dispatch();
+  }
+
+  /** A render whose worker died: failed when it caused it (or already ran twice), else retried. */
+  private afterDeath(job: Job, exit: HostExit): void {
+    const marked = exit.marked.find((m) => m.tag === job.id);
+    const inside = marked ? ` inside plugin '${marked.plugin}'` : '';
+    if (job.timedOut) {
+      this.fail(job, 'ERR_RENDER_TIMEOUT', `The render ran past renderTimeoutMs (${this.options.renderTimeoutMs} ms)${inside} and was stopped; its worker was replaced`);
+    } else if (marked?.signal) {
+      this.fail(job, 'ERR_WORKER_CRASHED', `Plugin '${marked.plugin}' crashed the worker (${marked.signal}) during this render; the worker was replaced and the render not retried`);
+    } else if (job.attempts < MAX_ATTEMPTS && !job.settled && !this.closing) {
+      this.queue.unshift(job);
+    } else {
+      const how = exit.signal ?? `exit code ${exit.exitCode}`;
+      this.fail(job, 'ERR_WORKER_CRASHED', `The worker ended (${how})${inside} while this render ran, on ${job.attempts === 1 ? 'its only attempt' : `each of its ${job.attempts} attempts`}`);
+    }
+  }
+
+  private timeout(job: Job): void {
+    const worker = job.worker;
+    if (!worker) return;
+    job.timedOut = true;
+    this.replace(worker);
+    worker.killed = true;
+    worker.host.kill();
+  }
+
+  private abort(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.fail(job, 'ERR_ABORTED', 'The render was aborted while it waited in the queue');
+    } else if (job.worker) {
+      job.worker.host.cancel(job.id);
+    }
+  }
+
+  private maybeRecycle(worker: WorkerSlot): void {
+    if (this.closing) return;
+    const tooMany = worker.renders >= this.options.recycleAfterRenders;
+    // Threads share the process's memory: only a process worker's own memory can be judged.
+    const tooBig = this.options.isolation === 'process' && worker.host.memoryBytes() > this.options.maxWorkerMemoryMb * 2 ** 20;
+    if (!tooMany && !tooBig) return;
+    this.recycled++;
+    this.replace(worker);
+  }
+
+  /** Takes the worker out of service (it gets no more work) and starts its successor. */
+  private replace(worker: WorkerSlot): void {
+    if (worker.retiring) return;
+    worker.retiring = true;
+    if (this.closing) return;
+    this.restarts++;
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const id = this.nextWorkerId++;
+    const host =
+      this.options.isolation === 'process'
+        ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, markerFolder: this.markerFolder })
+        : new ThreadHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances });
+    const worker: WorkerSlot = { host, running: new Set(), renders: 0, ready: false, retiring: false, killed: false, warmInstances: 0, warmError: null };
+    this.workers.push(worker);
+    void host.exited.then(() => this.onExit(worker));
+    void this.warm(worker);
+  }
+
+  private async warm(worker: WorkerSlot): Promise<void> {
+    if (this.options.warm.length > 0) {
+      try {
+        const outcome = await worker.host.run(this.nextId++, { kind: 'warm', specs: this.options.warm }, []);
+        if (outcome.ok) worker.warmInstances = outcome.warmInstances;
+        else worker.warmError = `${outcome.error.code}: ${outcome.error.message}`;
+      } catch (error) {
+        if (!(error instanceof HostDied)) throw error;
+        return;  // died while warming: onExit replaces it
+      }
+    }
+    worker.ready = true;
+    this.dispatch();
+  }
+
+  private onExit(worker: WorkerSlot): void {
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    if (!worker.retiring && !this.closing) {
+      // Nobody asked it to end: a plugin crashed it (or the system killed it).
+      this.crashes++;
+      this.replace(worker);
+    }
+    this.dispatch();
+  }
+
+  private fail(job: Job, code: string, message: string): void {
+    this.settle(job, () => {
+      this.failed[code] = (this.failed[code] ?? 0) + 1;
+      job.reject(new MixchainError(code, message));
+    });
+  }
+
+  private settle(job: Job, answer: () => void): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.signal?.removeEventListener('abort', job.onAbort);
+    answer();
+  }
+}
+
+/** Starts a render pool (see {@link PoolOptions}); close it when done. */
+export function createPool(options: PoolOptions = {}): RenderPool {
+  return new RenderPool(options);
+}

@@ -1,0 +1,26 @@
+// The child process of a process host: runs its tasks on a thread host of its own and answers
+// over IPC. It ends when asked to, or when its parent goes away.
+import type { ChildMessage, ParentMessage } from './process-messages.js';
+import { ThreadHost } from './thread-host.js';
+
+const host = new ThreadHost(0, {
+  threads: Number(process.env.MIXCHAIN_POOL_THREADS ?? 1),
+  maxWarmInstances: Number(process.env.MIXCHAIN_POOL_WARM_INSTANCES ?? 64),
+});
+
+const reply = (message: ChildMessage) => process.send?.(message);
+
+process.on('message', (message: ParentMessage) => {
+  switch (message.type) {
+    case 'run':
+      void host.run(message.id, message.task, []).then((outcome) => reply({ id: message.id, outcome }));
+      break;
+    case 'cancel':
+      host.cancel(message.id);
+      break;
+    case 'close':
+      void host.close().then(() => process.exit(0));
+      break;
+  }
+});
+process.on('disconnect', () => process.exit(0));

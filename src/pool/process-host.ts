@@ -1,0 +1,98 @@
+// A worker host in a supervised child process (the crash-safe isolation): the child runs a
+// thread host of its own; a plugin that crashes or hangs takes only the child down, and the
+// crash marker the child's renders write says which render was inside which plugin.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCrashMarker, readCrashMarker } from './crash-marker.js';
+import { HostDied, type HostExit, type WorkerHost } from './host.js';
+import type { ChildMessage, ParentMessage } from './process-messages.js';
+import type { Outcome, PoolTask } from './task.js';
+
+export interface ProcessHostOptions {
+  threads: number;
+  maxWarmInstances: number;
+  /** A private folder for the crash-marker files. */
+  markerFolder: string;
+}
+
+// One marker slot per thread that may render in the child: its piscina threads and the
+// render threads their mixes start (a few per track).
+const MARKER_SLOTS = 256;
+const PAGE_BYTES = 4096;
+
+export class ProcessHost implements WorkerHost {
+  readonly pid: number;
+  readonly capacity: number;
+  readonly exited: Promise<HostExit>;
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (error: Error) => void }>();
+  private ended: HostExit | null = null;
+
+  constructor(readonly id: number, options: ProcessHostOptions) {
+    this.capacity = options.threads;
+    const marker = join(options.markerFolder, `worker-${id}.marker`);
+    createCrashMarker(marker, MARKER_SLOTS);
+    this.child = fork(new URL('./process-child.js', import.meta.url), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: {
+        ...process.env,
+        MIXCHAIN_CRASH_MARKER: marker,
+        MIXCHAIN_POOL_THREADS: String(options.threads),
+        MIXCHAIN_POOL_WARM_INSTANCES: String(options.maxWarmInstances),
+      },
+    });
+    this.pid = this.child.pid ?? 0;
+    this.child.on('message', (message: ChildMessage) => {
+      const task = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      task?.resolve(message.outcome);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (exitCode, signal) => {
+        this.ended = { signal, exitCode, marked: readCrashMarker(marker) };
+        rmSync(marker, { force: true });
+        for (const task of this.pending.values()) task.reject(new HostDied(this.ended));
+        this.pending.clear();
+        resolve(this.ended);
+      });
+    });
+  }
+
+  run(id: number, task: PoolTask): Promise<Outcome> {
+    if (this.ended) return Promise.reject(new HostDied(this.ended));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ type: 'run', id, task });
+    });
+  }
+
+  cancel(id: number): void {
+    if (this.pending.has(id)) this.send({ type: 'cancel', id });
+  }
+
+  memoryBytes(): number {
+    try {
+      // statm: total and resident pages.
+      const resident = Number(readFileSync(`/proc/${this.pid}/statm`, 'latin1').split(' ')[1]);
+      return resident * PAGE_BYTES;
+    } catch {
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.send({ type: 'close' });
+    await this.exited;
+  }
+
+  kill(): void {
+    if (!this.ended) this.child.kill('SIGKILL');
+  }
+
+  private send(message: ParentMessage): void {
+    // A child that is already gone reports through 'exit'; nothing to do here.
+    if (this.child.connected) this.child.send(message, (error) => error && this.kill());
+  }
+}

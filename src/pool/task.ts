@@ -1,0 +1,73 @@
+// What crosses from the pool to its workers and back: plain, cloneable data only.
+import type { WriteAudioOptions } from '../audio-file.js';
+import type { ChainSlot } from '../chain.js';
+import type { GraphAudio } from '../mix/graph.js';
+import type { Recipe, ReverbChoice } from '../mix/recipe.js';
+import type { MixOptions, MixReport } from '../mix/render-mix.js';
+
+/** Mix options a worker can receive (no callbacks; the pool supplies chains, cancel and tag). */
+export type PoolMixOptions = Omit<MixOptions, 'onProgress' | 'chains' | 'cancel' | 'tag'>;
+
+export interface MixTask {
+  kind: 'mix';
+  recipe: Recipe | string;
+  inputs: { vocal: GraphAudio | string; beat?: GraphAudio | string; extras?: Array<GraphAudio | string> };
+  options: PoolMixOptions;
+  /** Written by the worker itself; the result then carries no audio. */
+  outputPath?: string;
+  output?: WriteAudioOptions;
+}
+
+export interface ChainTask {
+  kind: 'render';
+  chain: Array<string | ChainSlot>;
+  /** Decoded audio (mono or stereo) or a file the worker decodes. */
+  input: GraphAudio | string;
+  tail?: number | 'auto';
+  maxBlockSize?: number;
+  searchPaths?: string[];
+  maxSeconds?: number;
+  outputPath?: string;
+  output?: WriteAudioOptions;
+}
+
+/** A recipe (and choices) whose chains a worker creates before its first request. */
+export interface WarmSpec {
+  recipe: Recipe | string;
+  reverb?: ReverbChoice;
+  doubler?: boolean;
+  robot?: boolean;
+  sampleRate?: number;
+}
+
+export interface WarmTask {
+  kind: 'warm';
+  specs: WarmSpec[];
+}
+
+export type PoolTask = MixTask | ChainTask | WarmTask;
+
+/** A task as a worker thread receives it: its id (the crash-marker tag) and its cancel flag. */
+export interface Envelope {
+  id: number;
+  task: PoolTask;
+  cancel: SharedArrayBuffer;
+}
+
+export interface ChainReport {
+  latencySamples: number;
+  tailFrames: number;
+  seconds: number;
+  renderSeconds: number;
+}
+
+export interface PoolResult<Report> {
+  /** The rendered audio; absent when the worker wrote it to `outputPath`. */
+  channels?: Float32Array[];
+  sampleRate: number;
+  report: Report;
+}
+
+export type Outcome =
+  | { ok: true; result: PoolResult<MixReport | ChainReport | null>; warmInstances: number }
+  | { ok: false; error: { code: string; message: string } };

@@ -1,0 +1,71 @@
+// A worker host of piscina threads in this process. Not crash-safe: a plugin that segfaults
+// takes this whole process down. Killing it terminates its threads; a thread stuck inside a
+// plugin's native code cannot be stopped by anyone and stays until the process exits.
+import { Piscina } from 'piscina';
+import type { HostExit, WorkerHost } from './host.js';
+import { HostDied } from './host.js';
+import type { Outcome, PoolTask } from './task.js';
+
+export interface ThreadHostOptions {
+  threads: number;
+  maxWarmInstances: number;
+}
+
+export class ThreadHost implements WorkerHost {
+  readonly pid = process.pid;
+  readonly capacity: number;
+  readonly exited: Promise<HostExit>;
+  private readonly piscina: Piscina;
+  private readonly running = new Map<number, { cancel: Int32Array; abort: AbortController }>();
+  private killed: HostExit | null = null;
+  private markExited!: (exit: HostExit) => void;
+
+  constructor(readonly id: number, options: ThreadHostOptions) {
+    this.capacity = options.threads;
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    this.piscina = new Piscina({
+      filename: new URL('./render-task.js', import.meta.url).href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Infinity,
+      workerData: { maxWarmInstances: options.maxWarmInstances },
+    });
+  }
+
+  async run(id: number, task: PoolTask, transfer: ArrayBuffer[]): Promise<Outcome> {
+    if (this.killed) throw new HostDied(this.killed);
+    const cancel = new SharedArrayBuffer(4);
+    const abort = new AbortController();
+    this.running.set(id, { cancel: new Int32Array(cancel), abort });
+    try {
+      return (await this.piscina.run({ id, task, cancel }, { transferList: transfer, signal: abort.signal })) as Outcome;
+    } catch (error) {
+      if (this.killed) throw new HostDied(this.killed);
+      // The worker thread itself failed (not the render, whose errors come back as outcomes).
+      return { ok: false, error: { code: 'ERR_WORKER_FAILED', message: `The worker thread failed: ${error instanceof Error ? error.message : String(error)}` } };
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  cancel(id: number): void {
+    const task = this.running.get(id);
+    if (task) Atomics.store(task.cancel, 0, 1);
+  }
+
+  memoryBytes(): number {
+    return process.memoryUsage.rss();
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+    this.markExited({ signal: null, exitCode: 0, marked: [] });
+  }
+
+  kill(): void {
+    if (this.killed) return;
+    this.killed = { signal: 'SIGKILL', exitCode: null, marked: [] };
+    for (const task of this.running.values()) task.abort.abort();
+    void this.piscina.destroy().finally(() => this.markExited(this.killed!));
+  }
+}
