@@ -53,6 +53,7 @@ interface WorkerSlot {
   ready: boolean;
   retiring: boolean;
   killed: boolean;
+  ended: boolean;
   warmInstances: number;
   warmError: string | null;
 }
@@ -73,6 +74,8 @@ export class RenderPool {
   private restarts = 0;
   private recycled = 0;
   private closing: Promise<void> | null = null;
+  /** Set when warming crashed a worker: why, and no worker warms again. */
+  private warmCrash: string | null = null;
   /** While closing: called whenever a render ends, to notice when none is left. */
   private onIdle: (() => void) | null = null;
 
@@ -195,6 +198,7 @@ export class RenderPool {
     } catch (error) {
       if (!(error instanceof HostDied)) throw error;
       died = error.exit;
+      this.ended(worker);
     } finally {
       clearTimeout(job.timer);
       worker.running.delete(job);
@@ -277,34 +281,46 @@ export class RenderPool {
       this.options.isolation === 'process'
         ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, markerFolder: this.markerFolder })
         : new ThreadHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances });
-    const worker: WorkerSlot = { host, running: new Set(), renders: 0, ready: false, retiring: false, killed: false, warmInstances: 0, warmError: null };
+    const worker: WorkerSlot = { host, running: new Set(), renders: 0, ready: false, retiring: false, killed: false, ended: false, warmInstances: 0, warmError: null };
     this.workers.push(worker);
     void host.exited.then(() => this.onExit(worker));
     void this.warm(worker);
   }
 
   private async warm(worker: WorkerSlot): Promise<void> {
-    if (this.options.warm.length > 0) {
+    if (this.options.warm.length > 0 && this.warmCrash === null) {
       try {
         const outcome = await worker.host.run(this.nextId++, { kind: 'warm', specs: this.options.warm }, []);
         if (outcome.ok) worker.warmInstances = outcome.warmInstances;
         else worker.warmError = `${outcome.error.code}: ${outcome.error.message}`;
       } catch (error) {
         if (!(error instanceof HostDied)) throw error;
-        return;  // died while warming: onExit replaces it
+        // A warm recipe crashes its worker: its successors start cold rather than crash in a loop.
+        this.warmCrash = `ERR_WORKER_CRASHED: warming ${this.options.warm.map((w) => (typeof w.recipe === 'string' ? w.recipe : w.recipe.name)).join(', ')} ended the worker (${error.exit.signal ?? `exit code ${error.exit.exitCode}`}); workers now start cold`;
+        this.ended(worker);
+        return;
       }
     }
+    worker.warmError ??= this.warmCrash;
     worker.ready = true;
     this.dispatch();
   }
 
-  private onExit(worker: WorkerSlot): void {
-    this.workers.splice(this.workers.indexOf(worker), 1);
+  /** The first sign that a worker is gone (its exit, or a render it rejected): it gets no more work. */
+  private ended(worker: WorkerSlot): void {
+    if (worker.ended) return;
+    worker.ended = true;
     if (!worker.retiring && !this.closing) {
       // Nobody asked it to end: a plugin crashed it (or the system killed it).
       this.crashes++;
       this.replace(worker);
     }
+    worker.retiring = true;
+  }
+
+  private onExit(worker: WorkerSlot): void {
+    this.ended(worker);
+    this.workers.splice(this.workers.indexOf(worker), 1);
     this.dispatch();
   }
 

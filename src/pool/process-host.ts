@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { compiledModule } from '../package-dir.js';
 import { createCrashMarker, readCrashMarker } from './crash-marker.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
@@ -33,7 +34,7 @@ export class ProcessHost implements WorkerHost {
     this.capacity = options.threads;
     const marker = join(options.markerFolder, `worker-${id}.marker`);
     createCrashMarker(marker, MARKER_SLOTS);
-    this.child = fork(new URL('./process-child.js', import.meta.url), [], {
+    this.child = fork(compiledModule('pool/process-child.js'), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {

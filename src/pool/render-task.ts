@@ -36,6 +36,8 @@ async function render(task: ChainTask, cancel: Int32Array, tag: number): Promise
     const report: ChainReport = {
       latencySamples: result.latencySamples,
       tailFrames: result.tailFrames,
+      blocks: result.blocks,
+      blockSize: chain.blockSize,
       seconds: result.channels[0]!.length / audio.sampleRate,
       renderSeconds: (performance.now() - started) / 1000,
     };

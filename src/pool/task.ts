@@ -57,6 +57,8 @@ export interface Envelope {
 export interface ChainReport {
   latencySamples: number;
   tailFrames: number;
+  blocks: number;
+  blockSize: number;
   seconds: number;
   renderSeconds: number;
 }

@@ -1,7 +1,9 @@
 // A worker host of piscina threads in this process. Not crash-safe: a plugin that segfaults
 // takes this whole process down. Killing it terminates its threads; a thread stuck inside a
 // plugin's native code cannot be stopped by anyone and stays until the process exits.
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
+import { compiledModule } from '../package-dir.js';
 import type { HostExit, WorkerHost } from './host.js';
 import { HostDied } from './host.js';
 import type { Outcome, PoolTask } from './task.js';
@@ -24,7 +26,7 @@ export class ThreadHost implements WorkerHost {
     this.capacity = options.threads;
     this.exited = new Promise((resolve) => (this.markExited = resolve));
     this.piscina = new Piscina({
-      filename: new URL('./render-task.js', import.meta.url).href,
+      filename: pathToFileURL(compiledModule('pool/render-task.js')).href,
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: Infinity,
