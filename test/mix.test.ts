@@ -63,7 +63,7 @@ describe('renderGraph', () => {
       },
       { tail: 0, maxBlockSize: 256 },
     );
-    expect(report.buses).toEqual([{ name: 'fx', latencySamples: 300 }]);
+    expect(report.buses).toEqual([{ name: 'fx', latencySamples: 300, outputSeconds: 20_000 / 44100 }]);
     for (let c = 0; c < 2; c++) {
       const expected = vocal.channels[c]!.map((v) => Math.fround(Math.fround(v) + v));
       expect(firstDifference(channels[c]!, expected)).toBe(-1);

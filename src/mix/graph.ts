@@ -73,6 +73,8 @@ export interface TrackReport {
   inputSampleRate: number;
   inputChannels: number;
   latencySamples: number;
+  /** Length out of its chain (the input plus the tail), in seconds. */
+  outputSeconds: number;
   loudness: Loudness;
   warnings: string[];
 }
@@ -81,7 +83,8 @@ export interface GraphReport {
   sampleRate: number;
   seconds: number;
   tracks: TrackReport[];
-  buses: Array<{ name: string; latencySamples: number }>;
+  /** Each bus that was fed: its latency and its output length (input plus tail) in seconds. */
+  buses: Array<{ name: string; latencySamples: number; outputSeconds: number }>;
   masterLatencySamples: number;
   loudness: NormalizeReport | null;
   master: Loudness;
@@ -236,6 +239,7 @@ async function mixDown(
         inputSampleRate: track.audio.sampleRate,
         inputChannels: track.audio.channels.length,
         latencySamples: output.latencySamples,
+        outputSeconds: output.channels[0]!.length / sampleRate,
         loudness,
         warnings,
       };
@@ -261,7 +265,7 @@ async function mixDown(
     }
     const rendered = await renderThrough(busChains[index]!, input, options);
     busOutputs.push({ channels: rendered.channels, gain: dbToGain(bus.gainDb ?? 0) });
-    busReports.push({ name: bus.name, latencySamples: rendered.latencySamples });
+    busReports.push({ name: bus.name, latencySamples: rendered.latencySamples, outputSeconds: rendered.channels[0]!.length / sampleRate });
   }
 
   const audible = tracks.filter((t) => !t.mute);

@@ -3,7 +3,7 @@
 // the render that was inside the crashing plugin (ERR_WORKER_CRASHED, naming it) and retries the
 // innocent ones once on a fresh worker; a hang is stopped (ERR_RENDER_TIMEOUT) and its worker
 // replaced; workers are recycled after N renders or above a memory limit without losing work.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WriteAudioOptions } from '../audio-file.js';
@@ -15,6 +15,7 @@ import type { MixReport } from '../mix/render-mix.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { ProcessHost } from './process-host.js';
+import { inputBuffers } from './staged-audio.js';
 import { RenderTimes, type PoolStats } from './stats.js';
 import type { ChainReport, ChainTask, MixTask, PoolMixOptions, PoolResult, PoolTask } from './task.js';
 import { ThreadHost } from './thread-host.js';
@@ -64,7 +65,7 @@ export class RenderPool {
   private readonly options: ResolvedPoolOptions;
   private readonly workers: WorkerSlot[] = [];
   private readonly queue: Job[] = [];
-  private readonly markerFolder: string;
+  private readonly folder: string;
   private readonly times = new RenderTimes();
   private readonly failed: Record<string, number> = {};
   private nextId = 1;
@@ -81,7 +82,8 @@ export class RenderPool {
 
   constructor(options: PoolOptions = {}) {
     this.options = resolvePoolOptions(options);
-    this.markerFolder = mkdtempSync(join(tmpdir(), 'mixchain-pool-'));
+    // Crash markers and staged audio: in memory where the system offers a memory file system.
+    this.folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'mixchain-pool-'));
     for (let i = 0; i < this.options.workers; i++) this.spawn();
   }
 
@@ -89,15 +91,14 @@ export class RenderPool {
   renderMix(recipe: Recipe | string, inputs: PoolMixInputs, options: PoolMixOptions & PoolRenderOptions = {}): Promise<PoolResult<MixReport>> {
     const { signal, outputPath, output, ...mixOptions } = options;
     const task: MixTask = { kind: 'mix', recipe, inputs, options: mixOptions, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
-    const audio = [inputs.vocal, inputs.beat, ...(inputs.extras ?? [])];
-    return this.submit(task, signal, audio);
+    return this.submit(task, signal);
   }
 
   /** Renders audio (or a file) through a chain of plugins, at the audio's own rate, on a warm worker. */
   render(chain: Array<string | ChainSlot>, input: GraphAudio | string, options: PoolChainOptions = {}): Promise<PoolResult<ChainReport>> {
     const { signal, outputPath, output, ...rest } = options;
     const task: ChainTask = { kind: 'render', chain, input, ...rest, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
-    return this.submit(task, signal, [input]);
+    return this.submit(task, signal);
   }
 
   stats(): PoolStats {
@@ -139,12 +140,12 @@ export class RenderPool {
         this.onIdle();
       });
       await Promise.all(this.workers.filter((w) => !w.killed).map((w) => w.host.close()));
-      rmSync(this.markerFolder, { recursive: true, force: true });
+      rmSync(this.folder, { recursive: true, force: true });
     })();
     return this.closing;
   }
 
-  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined, audio: Array<GraphAudio | string | undefined>): Promise<PoolResult<Report>> {
+  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined): Promise<PoolResult<Report>> {
     return new Promise((resolve, reject) => {
       if (this.closing) return reject(new MixchainError('ERR_POOL_CLOSED', 'The pool is closed: it takes no more renders'));
       if (signal?.aborted) return reject(new MixchainError('ERR_ABORTED', 'The render was aborted before it was queued'));
@@ -155,7 +156,7 @@ export class RenderPool {
         id: this.nextId++,
         task,
         // Threads share memory: the input audio moves to the worker instead of being copied.
-        transfer: this.options.isolation === 'thread' ? [...new Set(audio.flatMap((a) => (a && typeof a !== 'string' ? a.channels.map((c) => c.buffer as ArrayBuffer) : [])))] : [],
+        transfer: this.options.isolation === 'thread' ? inputBuffers(task) : [],
         attempts: 0,
         settled: false,
         timedOut: false,
@@ -279,7 +280,7 @@ export class RenderPool {
     const id = this.nextWorkerId++;
     const host =
       this.options.isolation === 'process'
-        ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, markerFolder: this.markerFolder })
+        ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, folder: this.folder })
         : new ThreadHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances });
     const worker: WorkerSlot = { host, running: new Set(), renders: 0, ready: false, retiring: false, killed: false, ended: false, warmInstances: 0, warmError: null };
     this.workers.push(worker);

@@ -1,6 +1,7 @@
 // The child process of a process host: runs its tasks on a thread host of its own and answers
 // over IPC. It ends when asked to, or when its parent goes away.
 import type { ChildMessage, ParentMessage } from './process-messages.js';
+import { inputBuffers, stageOutput, unstageInputs } from './staged-audio.js';
 import { ThreadHost } from './thread-host.js';
 
 const host = new ThreadHost(0, {
@@ -8,13 +9,16 @@ const host = new ThreadHost(0, {
   maxWarmInstances: Number(process.env.MIXCHAIN_POOL_WARM_INSTANCES ?? 64),
 });
 
+const staging = process.env.MIXCHAIN_POOL_STAGING!;
 const reply = (message: ChildMessage) => process.send?.(message);
 
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
-    case 'run':
-      void host.run(message.id, message.task, []).then((outcome) => reply({ id: message.id, outcome }));
+    case 'run': {
+      const task = unstageInputs(message.task);
+      void host.run(message.id, task, inputBuffers(task)).then((outcome) => reply({ id: message.id, ...stageOutput(outcome, staging) }));
       break;
+    }
     case 'cancel':
       host.cancel(message.id);
       break;

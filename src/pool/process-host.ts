@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compiledModule } from '../package-dir.js';
 import { createCrashMarker, readCrashMarker } from './crash-marker.js';
+import { stageInputs, unstageOutput } from './staged-audio.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
 import type { Outcome, PoolTask } from './task.js';
@@ -13,8 +14,8 @@ import type { Outcome, PoolTask } from './task.js';
 export interface ProcessHostOptions {
   threads: number;
   maxWarmInstances: number;
-  /** A private folder for the crash-marker files. */
-  markerFolder: string;
+  /** The pool's private folder: crash markers and staged audio. */
+  folder: string;
 }
 
 // One marker slot per thread that may render in the child: its piscina threads and the
@@ -29,10 +30,12 @@ export class ProcessHost implements WorkerHost {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (error: Error) => void }>();
   private ended: HostExit | null = null;
+  private readonly folder: string;
 
   constructor(readonly id: number, options: ProcessHostOptions) {
     this.capacity = options.threads;
-    const marker = join(options.markerFolder, `worker-${id}.marker`);
+    this.folder = options.folder;
+    const marker = join(options.folder, `worker-${id}.marker`);
     createCrashMarker(marker, MARKER_SLOTS);
     this.child = fork(compiledModule('pool/process-child.js'), [], {
       serialization: 'advanced',
@@ -40,6 +43,7 @@ export class ProcessHost implements WorkerHost {
       env: {
         ...process.env,
         MIXCHAIN_CRASH_MARKER: marker,
+        MIXCHAIN_POOL_STAGING: options.folder,
         MIXCHAIN_POOL_THREADS: String(options.threads),
         MIXCHAIN_POOL_WARM_INSTANCES: String(options.maxWarmInstances),
       },
@@ -48,7 +52,7 @@ export class ProcessHost implements WorkerHost {
     this.child.on('message', (message: ChildMessage) => {
       const task = this.pending.get(message.id);
       this.pending.delete(message.id);
-      task?.resolve(message.outcome);
+      task?.resolve(unstageOutput(message.outcome, message.channels));
     });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (exitCode, signal) => {
@@ -61,12 +65,18 @@ export class ProcessHost implements WorkerHost {
     });
   }
 
-  run(id: number, task: PoolTask): Promise<Outcome> {
-    if (this.ended) return Promise.reject(new HostDied(this.ended));
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'run', id, task });
-    });
+  async run(id: number, task: PoolTask): Promise<Outcome> {
+    if (this.ended) throw new HostDied(this.ended);
+    const staged = stageInputs(task, this.folder);
+    try {
+      return await new Promise<Outcome>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.send({ type: 'run', id, task: staged.task });
+      });
+    } finally {
+      // Read (and removed) by the child, unless it died first.
+      for (const file of staged.files) rmSync(file, { force: true });
+    }
   }
 
   cancel(id: number): void {
