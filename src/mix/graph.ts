@@ -89,6 +89,8 @@ export interface GraphReport {
   loudness: NormalizeReport | null;
   master: Loudness;
   renderSeconds: number;
+  /** Where the time went, in seconds since the graph started, as each stage ended. */
+  stages: { tracks: number; buses: number; master: number; loudness: number };
 }
 
 export const DEFAULT_SESSION_RATE = 44100;
@@ -248,6 +250,8 @@ async function mixDown(
   );
   const tracks = rendered.map((r) => r.mixed);
   const trackReports = rendered.map((r) => r.report);
+  const since = () => (performance.now() - started) / 1000;
+  const stages = { tracks: since(), buses: 0, master: 0, loudness: 0 };
 
   const busOutputs: Array<{ channels: Float32Array[]; gain: number }> = [];
   const busReports: GraphReport['buses'] = [];
@@ -268,6 +272,7 @@ async function mixDown(
     busReports.push({ name: bus.name, latencySamples: rendered.latencySamples, outputSeconds: rendered.channels[0]!.length / sampleRate });
   }
 
+  stages.buses = since();
   const audible = tracks.filter((t) => !t.mute);
   const length = Math.max(1, ...audible.map((t) => t.channels[0]!.length), ...busOutputs.map((b) => b.channels[0]!.length));
   const sum = [new Float32Array(length), new Float32Array(length)];
@@ -275,7 +280,9 @@ async function mixDown(
   for (const b of busOutputs) addInto(sum, b.channels, [b.gain, b.gain]);
 
   const master = await renderThrough(masterChain, sum, options);
+  stages.master = since();
   const loudness = options.loudness ? normalizeLoudness(master.channels, sampleRate, options.loudness) : null;
+  stages.loudness = since();
   return {
     channels: master.channels,
     report: {
@@ -286,7 +293,8 @@ async function mixDown(
       masterLatencySamples: master.latencySamples,
       loudness,
       master: loudness?.after ?? measureLoudness(master.channels, sampleRate),
-      renderSeconds: (performance.now() - started) / 1000,
+      renderSeconds: since(),
+      stages,
     },
   };
 }

@@ -48,7 +48,9 @@ export interface MixOptions {
   tag?: number;
 }
 
-export interface MixReport extends GraphReport {
+export interface MixReport extends Omit<GraphReport, 'stages'> {
+  /** Where the time went, in seconds since the mix started, as each stage ended. */
+  stages: { decoded: number } & GraphReport['stages'];
   recipe: string;
   choices: { reverb: ReverbChoice; doubler: boolean; robot: boolean };
   preview: { start: number; duration: number; preRollSeconds: number } | null;
@@ -133,6 +135,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   let beat = inputs.beat === undefined ? undefined : await decode(inputs.beat, 'beat');
   let extras = await Promise.all((inputs.extras ?? []).map((e, i) => decode(e, `extra ${i + 1}`)));
   progress(0.15, 'decoded');
+  const decoded = (performance.now() - started) / 1000;
   throwIfCancelled(options.cancel, 'decoding');
 
   let preview: MixReport['preview'] = null;
@@ -176,6 +179,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   const target = resolveTarget(options.lufs ?? recipe.loudness?.target ?? 'streaming');
   const ceilingDbtp = options.ceilingDbtp ?? recipe.loudness?.ceilingDbtp ?? -1;
   const sampleRate = options.sampleRate ?? recipe.sampleRate ?? 44100;
+  const graphStarted = (performance.now() - started) / 1000;
   const { channels, report } = await renderGraph(graph, {
     sampleRate,
     tail: preview ? 0 : 'auto',
@@ -198,6 +202,13 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   const seconds = output[0]!.length / sampleRate;
   const mixReport: MixReport = {
     ...report,
+    stages: {
+      decoded,
+      tracks: graphStarted + report.stages.tracks,
+      buses: graphStarted + report.stages.buses,
+      master: graphStarted + report.stages.master,
+      loudness: graphStarted + report.stages.loudness,
+    },
     seconds,
     renderSeconds,
     realtimeFactor: seconds / renderSeconds,

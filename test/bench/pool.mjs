@@ -129,7 +129,10 @@ if (sections.has('latency')) {
   const processed = { vocal: report.tracks[0].outputSeconds, reverb: report.buses[0].outputSeconds, master: report.seconds };
   const dsp = bare(processed.vocal, vocalChain).cpuSeconds + bare(processed.reverb, reverbChain).cpuSeconds + bare(processed.master, masterChain).cpuSeconds;
   const warm = [];
-  for (let i = 0; i < latencyRuns; i++) warm.push(await timed(() => pool.renderMix('default', mix, { outputPath: join(scratch, 'latency.wav') })));
+  const stages = [];
+  for (let i = 0; i < latencyRuns; i++) {
+    warm.push(await timed(async () => stages.push((await pool.renderMix('default', mix, { outputPath: join(scratch, 'latency.wav') })).report.stages)));
+  }
   await pool.close();
   const spawned = [];
   for (let i = 0; i < latencyRuns; i++) {
@@ -147,6 +150,8 @@ if (sections.has('latency')) {
   console.log(`latency, 10 s vocal + beat, default recipe, file to file, ${latencyRuns} runs each:`);
   console.log(`  plugin DSP (bare loop: vocal chain over ${processed.vocal.toFixed(2)} s, reverb over ${processed.reverb.toFixed(2)} s, master over ${processed.master.toFixed(2)} s) ${ms(dsp)}`);
   console.log(`  warm pool: p50 ${ms(median(warm))}, p99 ${ms(percentile(warm, 0.99))}: p50 - DSP = ${ms(median(warm) - dsp)}`);
+  const at = (key) => median(stages.map((s) => s[key]));
+  console.log(`  inside the worker (medians, ms since the mix started): decoded ${ms(at('decoded'))}, vocal track ${ms(at('tracks'))}, reverb bus ${ms(at('buses'))}, master ${ms(at('master'))}, loudness ${ms(at('loudness'))}`);
   console.log(`  mixchain mix per request: p50 ${ms(median(spawned))}, p99 ${ms(percentile(spawned, 0.99))}: ${(median(spawned) / median(warm)).toFixed(2)}× the pool's p50`);
 }
 
