@@ -96,9 +96,13 @@ describe('render pool, process isolation', () => {
     await hundredRenders(pool, shortExpected, () => short);
   });
 
-  it('stops a render whose plugin hangs at renderTimeoutMs with ERR_RENDER_TIMEOUT naming it; the next 100 complete', async () => {
+  it('stops a render whose plugin hangs at renderTimeoutMs with ERR_RENDER_TIMEOUT naming it; the render beside it and the next 100 complete', async () => {
+    const beside = audio(4);
+    const besideExpected = await reference(gain, beside.channels);
     const started = performance.now();
-    const error = await rejection(pool.render(misbehave('hang'), audio(1)));
+    const [hung, survivor] = [pool.render(misbehave('hang'), audio(1)), pool.render(gain, beside)];
+    expectSame((await survivor).channels, besideExpected);
+    const error = await rejection(hung);
     const took = performance.now() - started;
     expect(error.code).toBe('ERR_RENDER_TIMEOUT');
     expect(error.message).toContain("inside plugin 'Mixchain Misbehave'");
@@ -110,7 +114,11 @@ describe('render pool, process isolation', () => {
   it('fails a render whose plugin outputs NaN with ERR_NONFINITE_OUTPUT naming it, writes no file, keeps the worker', async () => {
     const restartsBefore = pool.stats().restarts;
     const output = join(scratch, 'nan.wav');
-    const error = await rejection(pool.render(misbehave('nan'), audio(1), { outputPath: output }));
+    const beside = audio(4);
+    const besideExpected = await reference(gain, beside.channels);
+    const [nan, survivor] = [pool.render(misbehave('nan'), audio(1), { outputPath: output }), pool.render(gain, beside)];
+    expectSame((await survivor).channels, besideExpected);
+    const error = await rejection(nan);
     expect(error.code).toBe('ERR_NONFINITE_OUTPUT');
     expect(error.message).toContain("'Mixchain Misbehave'");
     expect(existsSync(output)).toBe(false);

@@ -14,8 +14,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readAudio, renderMixFile, writeAudio } from '../../dist/index.js';
-import { speakVocal, synthesizeBeat } from '../../dist/demo/material.js';
+import { renderMixFile } from '../../dist/index.js';
+import { mixMaterial } from './material.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bareLoop = join(here, '..', '..', 'build', 'bench', 'mixchain-bare-loop');
@@ -31,19 +31,6 @@ const chains = {
   master: ['ZamCompX2', 'ZaMaximX2'],
 };
 
-async function material(seconds) {
-  const spoken = join(scratch, 'spoken.wav');
-  await speakVocal('This is the benchmark vocal, speaking steadily over the beat so that every plugin has work to do, phrase after phrase.', spoken);
-  const clip = readAudio(spoken);
-  const frames = Math.round(seconds * clip.sampleRate);
-  const looped = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) looped[i] = clip.channels[0][i % clip.channels[0].length];
-  const vocal = join(scratch, `vocal-${seconds}.wav`);
-  writeAudio(vocal, [looped], clip.sampleRate, { sampleType: 'pcm16' });
-  const beat = join(scratch, `beat-${seconds}.flac`);
-  writeAudio(beat, synthesizeBeat(seconds, 48000), 48000, { sampleType: 'pcm24' });
-  return { vocal, beat };
-}
 
 function dspSeconds(seconds) {
   let total = 0;
@@ -56,7 +43,7 @@ function dspSeconds(seconds) {
 
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 for (const seconds of [180, 10]) {
-  const { vocal, beat } = await material(seconds);
+  const { vocal, beat } = await mixMaterial(scratch, seconds);
   const totals = [];
   const dsp = [];
   for (let i = 0; i < repeats; i++) {

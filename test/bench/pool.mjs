@@ -16,9 +16,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPool, readAudio, writeAudio } from '../../dist/index.js';
-import { speakVocal, synthesizeBeat } from '../../dist/demo/material.js';
+import { createPool } from '../../dist/index.js';
 import { testSignal } from '../fixtures/signal.mjs';
+import { mixMaterial } from './material.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..');
@@ -83,25 +83,11 @@ if (sections.has('throughput')) {
   await Promise.all(Object.values(pools).map((p) => p.close()));
 }
 
-// --- Material for mixes ----------------------------------------------------------------------
-async function material(seconds) {
-  const spoken = join(scratch, 'spoken.wav');
-  await speakVocal('This is the benchmark vocal, speaking steadily over the beat so that every plugin has work to do, phrase after phrase.', spoken);
-  const clip = readAudio(spoken);
-  const frames = Math.round(seconds * clip.sampleRate);
-  const looped = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) looped[i] = clip.channels[0][i % clip.channels[0].length];
-  const vocal = join(scratch, `vocal-${seconds}.wav`);
-  writeAudio(vocal, [looped], clip.sampleRate, { sampleType: 'pcm16' });
-  const beat = join(scratch, `beat-${seconds}.flac`);
-  writeAudio(beat, synthesizeBeat(seconds, 48000), 48000, { sampleType: 'pcm24' });
-  return { vocal, beat };
-}
 
 // --- Scaling: 2 workers vs 1 -------------------------------------------------------------------
 if (sections.has('scaling')) {
   const slots = recipeInSeries.map(bundle);
-  const mix = await material(30);
+  const mix = await mixMaterial(scratch, 30);
   console.log(`scaling, a batch of 20 × 30 s renders (load before ${load()}):`);
   for (const [what, run] of [
     ['chain renders', (pool) => pool.render(slots, signal(30))],
@@ -121,7 +107,7 @@ if (sections.has('scaling')) {
 
 // --- Latency: 10 s mix, warm pool vs a process per mix -----------------------------------------
 if (sections.has('latency')) {
-  const mix = await material(10);
+  const mix = await mixMaterial(scratch, 10);
   const pool = createPool({ workers: 1, warm: ['default'] });
   const { report } = await pool.renderMix('default', mix, { outputPath: join(scratch, 'latency.wav') });
   // The plugins' own DSP over the audio each chain actually processes: the vocal with its tail,
