@@ -100,9 +100,9 @@ describe('render pool, process isolation', () => {
     const beside = audio(4);
     const besideExpected = await reference(gain, beside.channels);
     const started = performance.now();
-    const [hung, survivor] = [pool.render(misbehave('hang'), audio(1)), pool.render(gain, beside)];
+    const [hung, survivor] = [rejection(pool.render(misbehave('hang'), audio(1))), pool.render(gain, beside)];
     expectSame((await survivor).channels, besideExpected);
-    const error = await rejection(hung);
+    const error = await hung;
     const took = performance.now() - started;
     expect(error.code).toBe('ERR_RENDER_TIMEOUT');
     expect(error.message).toContain("inside plugin 'Mixchain Misbehave'");
@@ -116,9 +116,9 @@ describe('render pool, process isolation', () => {
     const output = join(scratch, 'nan.wav');
     const beside = audio(4);
     const besideExpected = await reference(gain, beside.channels);
-    const [nan, survivor] = [pool.render(misbehave('nan'), audio(1), { outputPath: output }), pool.render(gain, beside)];
+    const [nan, survivor] = [rejection(pool.render(misbehave('nan'), audio(1), { outputPath: output })), pool.render(gain, beside)];
     expectSame((await survivor).channels, besideExpected);
-    const error = await rejection(nan);
+    const error = await nan;
     expect(error.code).toBe('ERR_NONFINITE_OUTPUT');
     expect(error.message).toContain("'Mixchain Misbehave'");
     expect(existsSync(output)).toBe(false);
