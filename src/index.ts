@@ -46,3 +46,11 @@ export type { PoolRenderOptions, PoolMixInputs, PoolChainOptions } from './pool/
 export type { PoolOptions, Isolation } from './pool/options.js';
 export type { PoolStats, WorkerStats } from './pool/stats.js';
 export type { WarmSpec, PoolMixOptions, PoolResult, ChainReport } from './pool/task.js';
+export { syncBundles, recipeBundles, SyncFailedError } from './sync/sync.js';
+export type { SyncOptions, SyncReport, SyncProgress, SyncPhase } from './sync/sync.js';
+export { syncConfigFromEnv, publicConfig, DEFAULT_PREFIX, DEFAULT_LOCAL_DIR } from './sync/config.js';
+export type { SyncConfig, PublicSyncConfig } from './sync/config.js';
+export { localBundles, pluginStatus } from './sync/status.js';
+export type { LocalBundle, PluginStatus } from './sync/status.js';
+export { DEFAULT_EXTRACT_LIMITS } from './sync/extract.js';
+export type { ExtractLimits } from './sync/extract.js';

@@ -3,6 +3,7 @@
 // turns errors into a one-line message (with the code) and exit status 1.
 import { MixchainError } from '../errors.js';
 import { pluginsInfo } from './plugins-info.js';
+import { pluginsLs, pluginsStatus, pluginsSync } from './plugins-sync.js';
 import { render } from './render.js';
 import { demo } from './demo.js';
 import { mix } from './mix.js';
@@ -10,6 +11,9 @@ import { recipes } from './recipes.js';
 
 const usage = `usage:
   mixchain plugins info <bundle> [--class <name>] [--json]
+  mixchain plugins sync [--prune] [--recipe <recipe>]... [--concurrency N] [--json]
+  mixchain plugins ls [--local] [--json]
+  mixchain plugins status [--recipe <recipe>]... [--json]
   mixchain render <in> -o <out> --chain <bundle>[,<bundle>...] [--set <slot>:<param>=<value>[:n]]...
                   [--preset <slot>:<file.vstpreset>]... [--block N] [--tail auto|<seconds>]
                   [--sample-type pcm16|pcm24|float] [--json]
@@ -21,12 +25,16 @@ const usage = `usage:
   mixchain demo [-o <out.wav>] [--json]
 
 A bundle is a path or a name looked up in $VST_LINUX_DIR, ~/.vst3, /usr/lib/vst3, /usr/local/lib/vst3;
-add a class as <bundle>:<class name> when the bundle holds several. Values are given as the plugin
+add a class as <bundle>:<class name> when the bundle holds several. plugins sync reads R2_ACCOUNT_ID
+(or R2_ENDPOINT), R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET_NAME, R2_VST_PREFIX, VST_LINUX_DIR. Values are given as the plugin
 displays them (-20 for a threshold in dB); append :n for a normalized 0..1 value.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'plugins' && rest[0] === 'info') return pluginsInfo(rest.slice(1));
+  if (command === 'plugins' && rest[0] === 'sync') return pluginsSync(rest.slice(1));
+  if (command === 'plugins' && rest[0] === 'ls') return pluginsLs(rest.slice(1));
+  if (command === 'plugins' && rest[0] === 'status') return pluginsStatus(rest.slice(1));
   if (command === 'render') return render(rest);
   if (command === 'demo') return demo(rest);
   if (command === 'mix') return mix(rest);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { progressBar } from './progress.js';
 import { renderMixFile, type MixReport } from '../mix/render-mix.js';
 import { invalidArgument } from '../errors.js';
 import type { ReverbChoice } from '../mix/recipe.js';
@@ -23,16 +24,6 @@ export function formatMixReport(report: MixReport, output: string): string {
     `render ${report.renderSeconds.toFixed(2)} s, ${report.realtimeFactor.toFixed(1)}x realtime`,
   ];
   return lines.join('\n');
-}
-
-function progressBar(): ((fraction: number, stage: string) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (fraction, stage) => {
-    const width = 30;
-    const done = Math.round(fraction * width);
-    process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${stage.padEnd(10)}`);
-    if (fraction >= 1) process.stderr.write('\n');
-  };
 }
 
 function number(value: string | undefined, flag: string): number | undefined {

@@ -127,6 +127,18 @@ export class RenderPool {
     };
   }
 
+  /**
+   * Replaces every worker, e.g. after a plugin sync changed bundles: renders in flight finish on
+   * the plugins they have; queued and new renders run on fresh workers that load the new ones.
+   */
+  reloadPlugins(): void {
+    for (const worker of [...this.workers]) {
+      if (worker.retiring) continue;
+      this.replace(worker);
+      if (worker.running.size === 0) void worker.host.close();
+    }
+  }
+
   /** Finishes the renders in flight, rejects the queued ones (ERR_POOL_CLOSED), and ends every worker. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -1,0 +1,78 @@
+// `mixchain plugins sync | ls | status`: the plugin bundles from the bucket, what is installed,
+// and whether storage is configured.
+import { parseArgs } from 'node:util';
+import { syncConfigFromEnv } from '../sync/config.js';
+import { localBundles, pluginStatus } from '../sync/status.js';
+import { SyncFailedError, syncBundles, type SyncReport } from '../sync/sync.js';
+import { progressBar } from './progress.js';
+
+function describeReport(report: SyncReport): string {
+  const lines = [
+    `bucket ${report.bucket}, prefix ${report.prefix}/ → ${report.localDir}`,
+    `installed ${report.installed.length}${report.installed.length ? `: ${report.installed.map((b) => `${b.name} (${(b.size / 2 ** 20).toFixed(1)} MiB)`).join(', ')}` : ''}`,
+    `unchanged ${report.unchanged.length}${report.unchanged.length ? `: ${report.unchanged.join(', ')}` : ''}`,
+  ];
+  if (report.removed.length) lines.push(`removed ${report.removed.length}: ${report.removed.join(', ')}`);
+  if (report.stale.length) lines.push(`no longer in the bucket (kept; --prune removes them): ${report.stale.join(', ')}`);
+  for (const failed of report.failed) lines.push(`FAILED ${failed.name}: ${failed.code}: ${failed.reason}`);
+  lines.push(`${(report.downloadedBytes / 2 ** 20).toFixed(1)} MiB downloaded in ${report.seconds.toFixed(2)} s`);
+  return lines.join('\n');
+}
+
+export async function pluginsSync(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { prune: { type: 'boolean', default: false }, recipe: { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, concurrency: { type: 'string' } },
+  });
+  const config = syncConfigFromEnv();
+  const bar = values.json ? undefined : progressBar();
+  let report: SyncReport;
+  try {
+    report = await syncBundles(config, {
+      prune: values.prune,
+      recipes: values.recipe ?? [],
+      ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      ...(bar ? { onProgress: (p) => bar(p.totalBytes ? p.bytes / p.totalBytes : 1, `${p.bundle} ${p.phase}`) } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof SyncFailedError)) throw error;
+    report = error.report;
+  }
+  if (bar) bar(1, 'done');
+  console.log(values.json ? JSON.stringify(report, null, 2) : describeReport(report));
+  return report.failed.length > 0 ? 1 : 0;
+}
+
+export async function pluginsLs(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, local: { type: 'boolean', default: false } } });
+  const status = pluginStatus();
+  const config = status.configured && !values.local ? syncConfigFromEnv() : { localDir: status.localDir };
+  const bundles = await localBundles(config, !values.local && status.configured);
+  if (values.json) {
+    console.log(JSON.stringify(bundles, null, 2));
+    return 0;
+  }
+  console.log(`${status.localDir}: ${bundles.length} bundle${bundles.length === 1 ? '' : 's'}`);
+  for (const b of bundles) {
+    const version = b.source === 'sync' ? `etag ${b.etag}, ${((b.size ?? 0) / 2 ** 20).toFixed(1)} MiB, installed ${b.installedAt}` : 'installed by hand';
+    const remote = b.inBucket === null ? '' : b.inBucket === false ? ', not in the bucket' : b.newerInBucket ? ', NEWER IN THE BUCKET' : ', up to date';
+    console.log(`  ${b.name.padEnd(20)} ${version}${remote}`);
+  }
+  return 0;
+}
+
+export async function pluginsStatus(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, recipe: { type: 'string', multiple: true } } });
+  const status = pluginStatus(process.env, values.recipe);
+  if (values.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return 0;
+  }
+  const storage = status.storage;
+  console.log(storage ? `storage: ${storage.provider}, bucket ${storage.bucket}, prefix ${storage.prefix}/, endpoint ${storage.endpoint}` : `storage: not configured (${status.problem})`);
+  console.log(`plugin folder: ${status.localDir}; ${status.installed} bundles from the bucket; last sync ${status.lastSync ?? 'never'}`);
+  for (const [recipe, missing] of Object.entries(status.missing)) {
+    console.log(`recipe ${recipe}: ${missing.length ? `missing ${missing.join(', ')}` : 'every bundle installed'}`);
+  }
+  return 0;
+}

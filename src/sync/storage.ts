@@ -1,0 +1,148 @@
+// The bucket side of the sync: an S3 client set up for R2 (and any S3-compatible endpoint),
+// paginated listing of the bundle objects, and downloads that retry transient failures with
+// backoff and check they received every byte.
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MixchainError } from '../errors.js';
+import type { SyncConfig } from './config.js';
+
+export interface RemoteBundle {
+  name: string;
+  key: string;
+  etag: string;
+  size: number;
+}
+
+export function createStorageClient(config: SyncConfig): S3Client {
+  return new S3Client({
+    endpoint: config.endpoint,
+    region: 'auto',
+    forcePathStyle: config.provider !== 'r2',
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    // R2 (and most S3-compatible servers) reject or ignore the SDK's default CRC checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 4,
+  });
+}
+
+const BUNDLE_KEY = /^([A-Za-z0-9][A-Za-z0-9 ._+-]*)\.vst3\.zip$/;
+export const CHECKSUM_OBJECT = 'SHA256SUMS';
+
+export interface Listing {
+  bundles: RemoteBundle[];
+  /** The checksum object (`<prefix>/SHA256SUMS`), when the bucket has one. */
+  checksums: { key: string; etag: string } | null;
+}
+
+/** Every `<prefix>/<Name>.vst3.zip` in the bucket (all pages). */
+export async function listBundles(client: S3Client, config: SyncConfig): Promise<Listing> {
+  const bundles: RemoteBundle[] = [];
+  let checksums: Listing['checksums'] = null;
+  let token: string | undefined;
+  do {
+    const page = await storageCall(config, 'list', () =>
+      client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: `${config.prefix}/`, ContinuationToken: token })),
+    );
+    for (const object of page.Contents ?? []) {
+      const file = object.Key!.slice(config.prefix.length + 1);
+      if (file === CHECKSUM_OBJECT) checksums = { key: object.Key!, etag: object.ETag ?? '' };
+      const match = BUNDLE_KEY.exec(file);
+      if (match) bundles.push({ name: match[1]!, key: object.Key!, etag: object.ETag ?? '', size: object.Size ?? 0 });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return { bundles: bundles.sort((a, b) => a.name.localeCompare(b.name)), checksums };
+}
+
+/** The checksum object as a map from file name to sha256 (hex), in `sha256sum` format. */
+export async function fetchChecksums(client: S3Client, config: SyncConfig, key: string): Promise<Map<string, string>> {
+  const object = await storageCall(config, `get ${key}`, () => client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key })));
+  const text = await object.Body!.transformToString();
+  const sums = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line);
+    if (match) sums.set(match[2]!, match[1]!.toLowerCase());
+  }
+  return sums;
+}
+
+export interface DownloadOptions {
+  attempts?: number;
+  /** First backoff in ms, doubled at each retry (with jitter). Default 250. */
+  backoffMs?: number;
+  onBytes?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Downloads `bundle` to `path`, retrying transient failures (5xx, dropped connections, a body
+ * shorter than announced) with backoff; resolves with the file's sha256. A failure leaves no file.
+ */
+export async function download(client: S3Client, config: SyncConfig, bundle: RemoteBundle, path: string, options: DownloadOptions = {}): Promise<string> {
+  const attempts = options.attempts ?? 4;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      return await downloadOnce(client, config, bundle, path, options);
+    } catch (error) {
+      await rm(path, { force: true });
+      lastError = error;
+      if (!transient(error) || attempt === attempts || options.signal?.aborted) break;
+      const wait = (options.backoffMs ?? 250) * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+  throw new MixchainError('ERR_SYNC_DOWNLOAD', `Could not download ${bundle.key} (${bundle.size} bytes): ${describeError(lastError)}`, { cause: lastError });
+}
+
+async function downloadOnce(client: S3Client, config: SyncConfig, bundle: RemoteBundle, path: string, options: DownloadOptions): Promise<string> {
+  const object = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: bundle.key }), options.signal ? { abortSignal: options.signal } : {});
+  const expected = object.ContentLength ?? bundle.size;
+  const hash = createHash('sha256');
+  let received = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      hash.update(chunk);
+      options.onBytes?.(chunk.length);
+      done(null, chunk);
+    },
+  });
+  await pipeline(object.Body as Readable, count, createWriteStream(path, { mode: 0o600 }));
+  if (received !== expected) throw new ShortBody(received, expected);
+  return hash.digest('hex');
+}
+
+class ShortBody extends Error {
+  constructor(received: number, expected: number) {
+    super(`the connection ended after ${received} of ${expected} bytes`);
+  }
+}
+
+function transient(error: unknown): boolean {
+  if (error instanceof ShortBody) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500 || status === 429;
+  // No HTTP answer at all: reset, refused, timed out, aborted body.
+  return error instanceof Error;
+}
+
+export function describeError(error: unknown): string {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return status ? `HTTP ${status} (${message})` : message;
+}
+
+/** A call to the bucket whose failure becomes `ERR_SYNC_STORAGE`, saying what was attempted where. */
+export async function storageCall<T>(config: SyncConfig, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new MixchainError('ERR_SYNC_STORAGE', `Plugin storage failed to ${what} in bucket ${config.bucket} at ${config.endpoint}: ${describeError(error)}`, { cause: error });
+  }
+}
