@@ -1,7 +1,7 @@
 // The bucket side of the sync: an S3 client set up for R2 (and any S3-compatible endpoint),
 // paginated listing of the bundle objects, and downloads that retry transient failures with
 // backoff and check they received every byte.
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,6 +18,9 @@ export interface RemoteBundle {
 }
 
 export function createStorageClient(config: SyncConfig): S3Client {
+  // The SDK version is pinned to one that supports Node 20; its notice that later ones will not
+  // is not news to our users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: config.endpoint,
     region: 'auto',
@@ -26,7 +29,8 @@ export function createStorageClient(config: SyncConfig): S3Client {
     // R2 (and most S3-compatible servers) reject or ignore the SDK's default CRC checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 4,
+    // Retries are ours (withRetries): they also cover bodies cut short, which the SDK's do not.
+    maxAttempts: 1,
   });
 }
 
@@ -39,14 +43,17 @@ export interface Listing {
   checksums: { key: string; etag: string } | null;
 }
 
-/** Every `<prefix>/<Name>.vst3.zip` in the bucket (all pages). */
-export async function listBundles(client: S3Client, config: SyncConfig): Promise<Listing> {
+/**
+ * Every `<prefix>/<Name>.vst3.zip` in the bucket (all pages). Pages by marker (ListObjects),
+ * which every S3-compatible server implements alike; R2 and S3 support it.
+ */
+export async function listBundles(client: S3Client, config: SyncConfig, pageSize = 1000): Promise<Listing> {
   const bundles: RemoteBundle[] = [];
   let checksums: Listing['checksums'] = null;
-  let token: string | undefined;
+  let marker: string | undefined;
   do {
     const page = await storageCall(config, 'list', () =>
-      client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: `${config.prefix}/`, ContinuationToken: token })),
+      withRetries(() => client.send(new ListObjectsCommand({ Bucket: config.bucket, Prefix: `${config.prefix}/`, Marker: marker, MaxKeys: pageSize }))),
     );
     for (const object of page.Contents ?? []) {
       const file = object.Key!.slice(config.prefix.length + 1);
@@ -54,15 +61,16 @@ export async function listBundles(client: S3Client, config: SyncConfig): Promise
       const match = BUNDLE_KEY.exec(file);
       if (match) bundles.push({ name: match[1]!, key: object.Key!, etag: object.ETag ?? '', size: object.Size ?? 0 });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+    marker = page.IsTruncated ? (page.NextMarker ?? page.Contents?.at(-1)?.Key) : undefined;
+  } while (marker);
   return { bundles: bundles.sort((a, b) => a.name.localeCompare(b.name)), checksums };
 }
 
 /** The checksum object as a map from file name to sha256 (hex), in `sha256sum` format. */
 export async function fetchChecksums(client: S3Client, config: SyncConfig, key: string): Promise<Map<string, string>> {
-  const object = await storageCall(config, `get ${key}`, () => client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key })));
-  const text = await object.Body!.transformToString();
+  const text = await storageCall(config, `get ${key}`, () =>
+    withRetries(async () => (await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }))).Body!.transformToString()),
+  );
   const sums = new Map<string, string>();
   for (const line of text.split('\n')) {
     const match = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line);
@@ -71,12 +79,30 @@ export async function fetchChecksums(client: S3Client, config: SyncConfig, key: 
   return sums;
 }
 
-export interface DownloadOptions {
+export interface RetryOptions {
+  /** Attempts in all. Default 4. */
   attempts?: number;
   /** First backoff in ms, doubled at each retry (with jitter). Default 250. */
   backoffMs?: number;
+}
+
+/** Runs `call` until it succeeds, retrying transient failures (5xx, 429, dropped connections) with backoff. */
+export async function withRetries<T>(call: () => Promise<T>, options: RetryOptions = {}, cleanUp?: () => Promise<void>): Promise<T> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      await cleanUp?.();
+      if (!transient(error) || attempt >= attempts) throw error;
+      const wait = (options.backoffMs ?? 250) * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+export interface DownloadOptions extends RetryOptions {
   onBytes?: (bytes: number) => void;
-  signal?: AbortSignal;
 }
 
 /**
@@ -84,24 +110,15 @@ export interface DownloadOptions {
  * shorter than announced) with backoff; resolves with the file's sha256. A failure leaves no file.
  */
 export async function download(client: S3Client, config: SyncConfig, bundle: RemoteBundle, path: string, options: DownloadOptions = {}): Promise<string> {
-  const attempts = options.attempts ?? 4;
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      return await downloadOnce(client, config, bundle, path, options);
-    } catch (error) {
-      await rm(path, { force: true });
-      lastError = error;
-      if (!transient(error) || attempt === attempts || options.signal?.aborted) break;
-      const wait = (options.backoffMs ?? 250) * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+  try {
+    return await withRetries(() => downloadOnce(client, config, bundle, path, options), options, () => rm(path, { force: true }));
+  } catch (error) {
+    throw new MixchainError('ERR_SYNC_DOWNLOAD', `Could not download ${bundle.key} (${bundle.size} bytes): ${describeError(error)}`, { cause: error });
   }
-  throw new MixchainError('ERR_SYNC_DOWNLOAD', `Could not download ${bundle.key} (${bundle.size} bytes): ${describeError(lastError)}`, { cause: lastError });
 }
 
 async function downloadOnce(client: S3Client, config: SyncConfig, bundle: RemoteBundle, path: string, options: DownloadOptions): Promise<string> {
-  const object = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: bundle.key }), options.signal ? { abortSignal: options.signal } : {});
+  const object = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: bundle.key }));
   const expected = object.ContentLength ?? bundle.size;
   const hash = createHash('sha256');
   let received = 0;

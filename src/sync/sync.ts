@@ -34,6 +34,8 @@ export interface SyncOptions {
   /** First retry backoff in ms (doubled each time). Default 250. */
   backoffMs?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /** Objects per listing page. Default 1000 (the S3 maximum). */
+  pageSize?: number;
   /** Called once after the sync when bundles were installed or removed, with their names. */
   onChange?: (changed: string[]) => void;
 }
@@ -82,7 +84,7 @@ export async function syncBundles(config: SyncConfig, options: SyncOptions = {})
   const started = performance.now();
   const client = createStorageClient(config);
   try {
-    const listing = await listBundles(client, config);
+    const listing = await listBundles(client, config, options.pageSize);
     const inBucket = new Map(listing.bundles.map((b) => [b.name, b]));
     for (const recipe of options.recipes ?? []) {
       const parsed = typeof recipe === 'string' ? loadRecipe(recipe) : recipe;
