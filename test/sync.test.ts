@@ -12,7 +12,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MixchainError, SyncFailedError, createPool, loadPlugin, syncBundles, syncConfigFromEnv, type SyncConfig, type SyncReport } from '../src/index.js';
 import { FaultyProxy } from './fixtures/faulty-proxy.js';
-import { folderEntries, zip, type ZipEntry } from './fixtures/zip.js';
+import { folderEntries, zip } from './fixtures/zip.mjs';
 import { root, testBundle, testSignal, zamFolder } from './helpers.js';
 
 const BUCKET = 'plugins';
@@ -147,7 +147,7 @@ describe('plugin sync', () => {
 
   it('rejects hostile archives with the reason, writes nothing outside its folder, keeps the installed version', async () => {
     const so = (name: string) => ({ name: `${name}.vst3/Contents/x86_64-linux/${name}.so`, data: Buffer.from('\x7fELF'), mode: 0o100755 });
-    const cases: Array<[string, ZipEntry[], string]> = [
+    const cases: Array<[string, Parameters<typeof zip>[0], string]> = [
       ['zip-slip', [so('ZamEQ2'), { name: 'ZamEQ2.vst3/../../../escaped.txt', data: Buffer.from('x') }], "'..' component"],
       ['an absolute path', [so('ZamEQ2'), { name: '/tmp/escaped-absolute.txt', data: Buffer.from('x') }], 'absolute path'],
       ['a symlink out of the bundle', [so('ZamEQ2'), { name: 'ZamEQ2.vst3/Contents/link', data: Buffer.from('../../../../etc'), mode: 0o120777 }], 'outside the bundle'],
