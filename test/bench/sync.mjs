@@ -6,10 +6,16 @@
 //   the same concurrency, bytes discarded): goal ratio >= 0.8;
 // - a sync with nothing changed: goal <= 200 ms.
 //
-//   node test/bench/sync.mjs [--repeats 5]
+// Both on loopback (the server as fast as it goes) and through a proxy that holds the link to
+// a realistic rate (--link-mbps, default 400 Mbit/s, about what a server gets from R2).
+//
+//   node test/bench/sync.mjs [--repeats 5] [--link-mbps 400]
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +23,7 @@ import S3rver from 's3rver';
 import { syncBundles, syncConfigFromEnv } from '../../dist/index.js';
 import { folderEntries, zip } from '../fixtures/zip.mjs';
 
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, 'link-mbps': { type: 'string', default: '400' } } });
 const repeats = Number(values.repeats);
 const names = ['Project1', 'master', 'reverb1', 'reverb2', 'reverb3new', 'doubler', 'robot'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -27,6 +33,30 @@ const scratch = mkdtempSync(join(tmpdir(), 'mixchain-bench-sync-'));
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(scratch, 's3'), configureBuckets: [{ name: 'plugins', configs: [] }] });
 const { port } = await server.run();
 const endpoint = `http://127.0.0.1:${port}`;
+
+// The link: every response body shares one budget of bytes per second (a token bucket).
+const bytesPerSecond = (Number(values['link-mbps']) * 1e6) / 8;
+let budgetAt = performance.now();
+const linkDelay = (bytes) => {
+  budgetAt = Math.max(budgetAt, performance.now()) + (bytes / bytesPerSecond) * 1000;
+  return Math.max(0, budgetAt - performance.now());
+};
+const link = createServer((req, res) => {
+  const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    const throttle = new Transform({
+      transform(chunk, _encoding, done) {
+        setTimeout(() => done(null, chunk), linkDelay(chunk.length));
+      },
+    });
+    pipeline(answer, throttle, res).catch(() => {});
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+});
+await new Promise((resolve) => link.listen(0, '127.0.0.1', resolve));
+const linkEndpoint = `http://127.0.0.1:${link.address().port}`;
+
 const client = new S3Client({ endpoint, region: 'auto', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
 
 // A real plugin bundle renamed to each production name, with 2–5 MB of resources.
@@ -42,45 +72,50 @@ for (const [i, name] of names.entries()) {
   await client.send(new PutObjectCommand({ Bucket: 'plugins', Key: `vst_linux/${name}.vst3.zip`, Body: body }));
 }
 
-const env = { R2_ENDPOINT: endpoint, R2_ACCESS_KEY_ID: 'S3RVER', R2_SECRET_ACCESS_KEY: 'S3RVER', R2_BUCKET_NAME: 'plugins' };
 const timed = async (work) => {
   const start = performance.now();
   await work();
   return (performance.now() - start) / 1000;
 };
 const CONCURRENCY = 4;
-async function rawDownload() {
+async function rawDownload(through) {
+  const reader = new S3Client({ endpoint: through, region: 'auto', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   const queue = [...names];
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let name = queue.shift(); name; name = queue.shift()) {
-        const object = await client.send(new GetObjectCommand({ Bucket: 'plugins', Key: `vst_linux/${name}.vst3.zip` }));
+        const object = await reader.send(new GetObjectCommand({ Bucket: 'plugins', Key: `vst_linux/${name}.vst3.zip` }));
         for await (const _chunk of object.Body) {
           // bytes discarded: the reference is the transfer alone
         }
       }
     }),
   );
+  reader.destroy();
 }
 
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, load ${load()}`);
 console.log(`${names.length} bundles, ${(bytes / 2 ** 20).toFixed(1)} MiB in all, on s3rver at loopback; concurrency ${CONCURRENCY}`);
-const raw = [];
-const cold = [];
-const unchanged = [];
-for (let i = 0; i < repeats; i++) {
-  const localDir = join(scratch, `plugins-${i}`);
-  const config = syncConfigFromEnv({ ...env, VST_LINUX_DIR: localDir });
-  raw.push(await timed(rawDownload));
-  cold.push(await timed(() => syncBundles(config, { concurrency: CONCURRENCY })));
-  unchanged.push(await timed(() => syncBundles(config, { concurrency: CONCURRENCY })));
-  rmSync(localDir, { recursive: true, force: true });
-}
 const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
-console.log(`raw download ${ms(median(raw))} [${raw.map(ms).join(', ')}]`);
-console.log(`cold sync ${ms(median(cold))} [${cold.map(ms).join(', ')}]: raw / cold ${(median(raw) / median(cold)).toFixed(2)}`);
-console.log(`no-change sync ${ms(median(unchanged))} [${unchanged.map(ms).join(', ')}]`);
+for (const [what, through] of [['loopback', endpoint], [`a ${values['link-mbps']} Mbit/s link`, linkEndpoint]]) {
+  const raw = [];
+  const cold = [];
+  const unchanged = [];
+  for (let i = 0; i < repeats; i++) {
+    const localDir = join(scratch, `plugins-${i}`);
+    const config = syncConfigFromEnv({ R2_ENDPOINT: through, R2_ACCESS_KEY_ID: 'S3RVER', R2_SECRET_ACCESS_KEY: 'S3RVER', R2_BUCKET_NAME: 'plugins', VST_LINUX_DIR: localDir });
+    raw.push(await timed(() => rawDownload(through)));
+    cold.push(await timed(() => syncBundles(config, { concurrency: CONCURRENCY })));
+    unchanged.push(await timed(() => syncBundles(config, { concurrency: CONCURRENCY })));
+    rmSync(localDir, { recursive: true, force: true });
+  }
+  console.log(`${what}:`);
+  console.log(`  raw download ${ms(median(raw))} [${raw.map(ms).join(', ')}]`);
+  console.log(`  cold sync ${ms(median(cold))} [${cold.map(ms).join(', ')}]: raw / cold ${(median(raw) / median(cold)).toFixed(2)}`);
+  console.log(`  no-change sync ${ms(median(unchanged))} [${unchanged.map(ms).join(', ')}]`);
+}
 console.log(`load after ${load()}`);
 client.destroy();
+link.close();
 await server.close();
 rmSync(scratch, { recursive: true, force: true });
