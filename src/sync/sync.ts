@@ -124,7 +124,8 @@ export async function syncBundles(config: SyncConfig, options: SyncOptions = {})
 
     const checksums = wanted.length > 0 && listing.checksums ? await fetchChecksums(client, config, listing.checksums.key) : null;
     const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
-    const queue = [...wanted];
+    // Largest first: the bundles still downloading at the end, whose unpacking nothing overlaps, are the small ones.
+    const queue = [...wanted].sort((a, b) => b.size - a.size);
     const worker = async () => {
       for (let bundle = queue.shift(); bundle; bundle = queue.shift()) {
         progress(bundle.name, 'downloading');

@@ -9,20 +9,19 @@
 // Both on loopback (the server as fast as it goes) and through a proxy that holds the link to
 // a realistic rate (--link-mbps, default 400 Mbit/s, about what a server gets from R2).
 //
-//   node test/bench/sync.mjs [--repeats 5] [--link-mbps 400]
+//   node test/bench/sync.mjs [--repeats 5] [--link-mbps 400]   (the server: sync-server.mjs)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import S3rver from 's3rver';
 import { syncBundles, syncConfigFromEnv } from '../../dist/index.js';
 import { folderEntries, zip } from '../fixtures/zip.mjs';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, 'link-mbps': { type: 'string', default: '400' } } });
 const repeats = Number(values.repeats);
 const names = ['Project1', 'master', 'reverb1', 'reverb2', 'reverb3new', 'doubler', 'robot'];
@@ -30,32 +29,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const scratch = mkdtempSync(join(tmpdir(), 'mixchain-bench-sync-'));
 
-const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(scratch, 's3'), configureBuckets: [{ name: 'plugins', configs: [] }] });
-const { port } = await server.run();
-const endpoint = `http://127.0.0.1:${port}`;
-
-// The link: every response body shares one budget of bytes per second (a token bucket).
-const bytesPerSecond = (Number(values['link-mbps']) * 1e6) / 8;
-let budgetAt = performance.now();
-const linkDelay = (bytes) => {
-  budgetAt = Math.max(budgetAt, performance.now()) + (bytes / bytesPerSecond) * 1000;
-  return Math.max(0, budgetAt - performance.now());
-};
-const link = createServer((req, res) => {
-  const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    const throttle = new Transform({
-      transform(chunk, _encoding, done) {
-        setTimeout(() => done(null, chunk), linkDelay(chunk.length));
-      },
-    });
-    pipeline(answer, throttle, res).catch(() => {});
-  });
-  upstream.on('error', () => res.destroy());
-  req.pipe(upstream);
-});
-await new Promise((resolve) => link.listen(0, '127.0.0.1', resolve));
-const linkEndpoint = `http://127.0.0.1:${link.address().port}`;
+// The server side runs in a process of its own, as a remote server would: its work does not
+// queue behind the sync's on one event loop.
+const serverProcess = fork(join(here, 'sync-server.mjs'), [join(scratch, 's3'), values['link-mbps']], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const { endpoint, linkEndpoint } = await new Promise((resolve) => serverProcess.once('message', resolve));
 
 const client = new S3Client({ endpoint, region: 'auto', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
 
@@ -116,6 +93,5 @@ for (const [what, through] of [['loopback', endpoint], [`a ${values['link-mbps']
 }
 console.log(`load after ${load()}`);
 client.destroy();
-link.close();
-await server.close();
+serverProcess.kill();
 rmSync(scratch, { recursive: true, force: true });
