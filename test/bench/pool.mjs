@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPool } from '../../dist/index.js';
+import { createPool, writeAudio } from '../../dist/index.js';
 import { testSignal } from '../fixtures/signal.mjs';
 import { mixMaterial } from './material.mjs';
 
@@ -65,20 +65,25 @@ if (sections.has('throughput')) {
   const slots = recipeInSeries.map(bundle);
   const pools = { thread: createPool({ workers: 1, isolation: 'thread' }), process: createPool({ workers: 1, isolation: 'process' }) };
   for (const pool of Object.values(pools)) await pool.render(slots, signal(1));  // warm
-  const rows = { bare: [], thread: [], process: [] };
+  // The same 60 s as a file: the worker decodes it and writes the result, no audio crosses over.
+  const inputFile = join(scratch, 'signal-60.wav');
+  writeAudio(inputFile, signal(60).channels, RATE, { sampleType: 'float' });
+  const rows = { bare: [], thread: [], process: [], files: [] };
   for (let i = 0; i < repeats; i++) {
     rows.bare.push(bare(60, recipeInSeries).wallSeconds);
     for (const [mode, pool] of Object.entries(pools)) {
       const input = signal(60);
       rows[mode].push(await timed(() => pool.render(slots, input)));
     }
+    rows.files.push(await timed(() => pools.process.render(slots, inputFile, { outputPath: join(scratch, 'out-60.wav'), output: { sampleType: 'float' } })));
   }
   const b = median(rows.bare);
   console.log(`throughput, 60 s through ${recipeInSeries.join(' → ')} (block ${BLOCK}), medians of ${repeats}:`);
   console.log(`  bare loop ${b.toFixed(3)} s (${(60 / b).toFixed(1)}x realtime) [${rows.bare.map((t) => t.toFixed(3)).join(', ')}]`);
-  for (const mode of ['thread', 'process']) {
+  const labels = { thread: 'thread isolation', process: 'process isolation', files: 'process isolation, file in → file out' };
+  for (const [mode, label] of Object.entries(labels)) {
     const m = median(rows[mode]);
-    console.log(`  pool, ${mode} isolation ${m.toFixed(3)} s (${(60 / m).toFixed(1)}x) [${rows[mode].map((t) => t.toFixed(3)).join(', ')}]: throughput ratio ${(b / m).toFixed(3)}`);
+    console.log(`  pool, ${label} ${m.toFixed(3)} s (${(60 / m).toFixed(1)}x) [${rows[mode].map((t) => t.toFixed(3)).join(', ')}]: throughput ratio ${(b / m).toFixed(3)}`);
   }
   await Promise.all(Object.values(pools).map((p) => p.close()));
 }
