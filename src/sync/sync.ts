@@ -8,7 +8,7 @@ import { MixchainError } from '../errors.js';
 import { loadRecipe, type Recipe } from '../mix/recipe.js';
 import type { SyncConfig } from './config.js';
 import { DEFAULT_EXTRACT_LIMITS, extractBundle, type ExtractLimits } from './extract.js';
-import { activate, isInstalled, newVersion, prepareFolders, readManifest, removeVersion, statePaths, uninstall, writeManifest, type Manifest } from './install.js';
+import { activate, isInstalled, newVersion, prepareFolders, readManifest, removeVersion, statePaths, uninstall, writeManifest } from './install.js';
 import { createStorageClient, download, fetchChecksums, listBundles, type RemoteBundle } from './storage.js';
 
 export type SyncPhase = 'downloading' | 'installed' | 'unchanged' | 'failed' | 'removed';
