@@ -17,7 +17,7 @@ import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '
 import { ProcessHost } from './process-host.js';
 import { inputBuffers } from './staged-audio.js';
 import { RenderTimes, type PoolStats } from './stats.js';
-import type { ChainReport, ChainTask, MixTask, PoolMixOptions, PoolResult, PoolTask } from './task.js';
+import type { ChainReport, ChainTask, MixTask, Outcome, PoolMixOptions, PoolResult, PoolTask } from './task.js';
 import { ThreadHost } from './thread-host.js';
 
 export interface PoolRenderOptions {
@@ -204,14 +204,18 @@ export class RenderPool {
     job.startedAt = performance.now();
     worker.running.add(job);
     job.timer = setTimeout(() => this.timeout(job), this.options.renderTimeoutMs);
-    let outcome;
+    let outcome: Outcome;
     let died: HostExit | null = null;
     try {
       outcome = await worker.host.run(job.id, job.task, job.transfer);
     } catch (error) {
-      if (!(error instanceof HostDied)) throw error;
-      died = error.exit;
-      this.ended(worker);
+      if (error instanceof HostDied) {
+        died = error.exit;
+        this.ended(worker);
+      }
+      // Anything else failed on our side of the worker (e.g. staging the audio): the render fails, the worker stays.
+      const message = `The render could not be handed to its worker: ${error instanceof Error ? error.message : String(error)}`;
+      outcome = { ok: false, error: { code: 'ERR_WORKER_FAILED', message } };
     } finally {
       clearTimeout(job.timer);
       worker.running.delete(job);
@@ -219,13 +223,14 @@ export class RenderPool {
     }
     if (died) {
       this.afterDeath(job, died);
-    } else if (outcome!.ok) {
-      worker.warmInstances = outcome!.warmInstances;
+    } else if (outcome.ok) {
+      const { result } = outcome;
+      worker.warmInstances = outcome.warmInstances;
       this.times.add(performance.now() - job.startedAt);
       this.completed++;
-      this.settle(job, () => job.resolve(outcome!.result as PoolResult<never>));
+      this.settle(job, () => job.resolve(result as PoolResult<never>));
     } else {
-      this.fail(job, outcome!.error.code, outcome!.error.message);
+      this.fail(job, outcome.error.code, outcome.error.message);
     }
     worker.renders++;
     if (!worker.retiring) this.maybeRecycle(worker);
