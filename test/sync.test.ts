@@ -4,7 +4,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -211,6 +211,22 @@ describe('plugin sync', () => {
     const pruned = await syncBundles(config(local), { ...fast, prune: true, pageSize: 1 });
     expect(pruned.removed).toEqual(['MixchainTest']);
     expect(existsSync(join(local, 'MixchainTest.vst3'))).toBe(false);
+  });
+
+  it('cleans what an interrupted sync left, and runs one sync at a time per folder', async () => {
+    mkdirSync(join(local, '.mixchain', 'bundles', 'ZamEQ2-orphan', 'ZamEQ2.vst3'), { recursive: true });
+    writeFileSync(join(local, '.mixchain', 'staging', 'ZamEQ2-half.zip'), 'partial');
+    writeFileSync(join(local, '.mixchain', 'sync.lock'), String(process.pid));
+    const busy = await syncBundles(config(local), fast).catch((e: unknown) => e);
+    expect((busy as MixchainError).code).toBe('ERR_SYNC_BUSY');
+    expect((busy as MixchainError).message).toContain(`process ${process.pid}`);
+    writeFileSync(join(local, '.mixchain', 'sync.lock'), '2147483646');  // a process that does not exist
+    const report = await syncBundles(config(local), fast);
+    expect(report.failed).toEqual([]);
+    expect(existsSync(join(local, '.mixchain', 'bundles', 'ZamEQ2-orphan'))).toBe(false);
+    expect(readdirSync(join(local, '.mixchain', 'staging'))).toEqual([]);
+    expect(existsSync(join(local, '.mixchain', 'sync.lock'))).toBe(false);
+    expect(await rendersFrom(local, 'ZamEQ2')).toBeGreaterThan(0);
   });
 
   it('reloads a render pool when bundles change', async () => {

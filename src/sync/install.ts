@@ -5,9 +5,10 @@
 // complete version, never a half-written one. (Plugin registries key modules by their real
 // path, so a new version loads as a new module.)
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { MixchainError } from '../errors.js';
 import { ARCH_FOLDER } from './extract.js';
 
 export interface InstalledBundle {
@@ -83,9 +84,7 @@ export async function activate(localDir: string, name: string, version: string):
   let previous: string | null = null;
   const existing = lstatSync(link, { throwIfNoEntry: false });
   if (existing?.isSymbolicLink()) {
-    const target = await readlink(link);
-    const inStore = relative(paths.bundles, join(localDir, target)).split('/')[0];
-    if (inStore && !inStore.startsWith('..')) previous = inStore;
+    previous = await linkedVersion(localDir, link);
   } else if (existing) {
     previous = `${name}-manual-${randomBytes(3).toString('hex')}`;
     await mkdir(join(paths.bundles, previous));
@@ -95,6 +94,56 @@ export async function activate(localDir: string, name: string, version: string):
   await symlink(relative(localDir, join(paths.bundles, version, `${name}.vst3`)), temporary);
   await rename(temporary, link);
   return previous;
+}
+
+/** The version folder a bundle link points into, or null when it points elsewhere. */
+async function linkedVersion(localDir: string, link: string): Promise<string | null> {
+  const version = relative(statePaths(localDir).bundles, join(localDir, await readlink(link))).split('/')[0];
+  return version && !version.startsWith('..') ? version : null;
+}
+
+/** Holds the folder's sync lock (one sync at a time); throws ERR_SYNC_BUSY naming the holder. */
+export async function lockFolder(localDir: string): Promise<() => Promise<void>> {
+  const lock = join(localDir, STATE_FOLDER, 'sync.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => rm(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lock, 'utf8'));
+      if (holder > 0 && processAlive(holder)) {
+        throw new MixchainError('ERR_SYNC_BUSY', `Another sync (process ${holder}) is installing into ${localDir}; try again when it has finished`);
+      }
+      await rm(lock, { force: true });  // left by a sync that died
+    }
+  }
+  throw new MixchainError('ERR_SYNC_BUSY', `Could not take the sync lock of ${localDir}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what an interrupted sync left behind: staged downloads and links, and version folders
+ * no `<Name>.vst3` link points to.
+ */
+export async function removeLeftovers(localDir: string): Promise<void> {
+  const paths = statePaths(localDir);
+  await Promise.all(readdirSync(paths.staging).map((entry) => rm(join(paths.staging, entry), { recursive: true, force: true })));
+  const inUse = new Set<string>();
+  for (const entry of readdirSync(localDir)) {
+    if (!entry.endsWith('.vst3') || !lstatSync(join(localDir, entry)).isSymbolicLink()) continue;
+    const version = await linkedVersion(localDir, join(localDir, entry));
+    if (version) inUse.add(version);
+  }
+  await Promise.all(readdirSync(paths.bundles).filter((v) => !inUse.has(v)).map((v) => removeVersion(localDir, v)));
 }
 
 /** Removes a version folder (a process that loaded its plugin keeps its mapping). */

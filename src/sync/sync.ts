@@ -8,8 +8,9 @@ import { MixchainError } from '../errors.js';
 import { loadRecipe, type Recipe } from '../mix/recipe.js';
 import type { SyncConfig } from './config.js';
 import { DEFAULT_EXTRACT_LIMITS, extractBundle, type ExtractLimits } from './extract.js';
-import { activate, isInstalled, newVersion, prepareFolders, readManifest, removeVersion, statePaths, uninstall, writeManifest } from './install.js';
-import { createStorageClient, download, fetchChecksums, listBundles, type RemoteBundle } from './storage.js';
+import { activate, isInstalled, newVersion, prepareFolders, readManifest, lockFolder, removeLeftovers, removeVersion, statePaths, uninstall, writeManifest } from './install.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createStorageClient, download, fetchChecksums, listBundles, type Listing, type RemoteBundle } from './storage.js';
 
 export type SyncPhase = 'downloading' | 'installed' | 'unchanged' | 'failed' | 'removed';
 
@@ -95,108 +96,121 @@ export async function syncBundles(config: SyncConfig, options: SyncOptions = {})
     }
 
     await prepareFolders(config.localDir);
-    const manifest = readManifest(config.localDir);
-    const report: SyncReport = {
-      bucket: config.bucket,
-      prefix: config.prefix,
-      localDir: config.localDir,
-      installed: [],
-      unchanged: [],
-      removed: [],
-      stale: [],
-      failed: [],
-      changed: [],
-      downloadedBytes: 0,
-      seconds: 0,
-    };
-    const wanted: RemoteBundle[] = [];
-    for (const bundle of listing.bundles) {
-      const entry = manifest.bundles[bundle.name];
-      if (entry && entry.etag === bundle.etag && entry.size === bundle.size && isInstalled(config.localDir, bundle.name, entry)) {
-        report.unchanged.push(bundle.name);
-      } else {
-        wanted.push(bundle);
-      }
+    const unlock = await lockFolder(config.localDir);
+    try {
+      return await installAll(config, client, listing, inBucket, options, started);
+    } finally {
+      await unlock();
     }
-    const totalBytes = wanted.reduce((sum, b) => sum + b.size, 0);
-    const progress = (bundle: string, phase: SyncPhase) => options.onProgress?.({ bundle, phase, bytes: report.downloadedBytes, totalBytes });
-    report.unchanged.forEach((name) => progress(name, 'unchanged'));
-
-    const checksums = wanted.length > 0 && listing.checksums ? await fetchChecksums(client, config, listing.checksums.key) : null;
-    const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
-    // Largest first: the bundles still downloading at the end, whose unpacking nothing overlaps, are the small ones.
-    const queue = [...wanted].sort((a, b) => b.size - a.size);
-    const worker = async () => {
-      for (let bundle = queue.shift(); bundle; bundle = queue.shift()) {
-        progress(bundle.name, 'downloading');
-        try {
-          await installOne(bundle);
-          report.installed.push({ name: bundle.name, size: bundle.size, etag: bundle.etag });
-          progress(bundle.name, 'installed');
-        } catch (error) {
-          const code = error instanceof MixchainError ? error.code : 'ERR_SYNC_INSTALL';
-          report.failed.push({ name: bundle.name, code, reason: error instanceof Error ? error.message : String(error) });
-          progress(bundle.name, 'failed');
-        }
-      }
-    };
-    const installOne = async (bundle: RemoteBundle) => {
-      const paths = statePaths(config.localDir);
-      const version = newVersion(bundle.name);
-      const zip = join(paths.staging, `${version}.zip`);
-      try {
-        const sha256 = await download(client, config, bundle, zip, {
-          ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
-          ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
-          onBytes: (n) => (report.downloadedBytes += n),
-        });
-        const expected = checksums?.get(`${bundle.name}.vst3.zip`);
-        if (checksums && expected === undefined) {
-          throw new MixchainError('ERR_SYNC_CHECKSUM', `${bundle.key}: the bucket's ${config.prefix}/SHA256SUMS has no line for it`);
-        }
-        if (expected !== undefined && expected !== sha256) {
-          throw new MixchainError('ERR_SYNC_CHECKSUM', `${bundle.key}: sha256 ${sha256} does not match ${expected} in ${config.prefix}/SHA256SUMS`);
-        }
-        try {
-          await extractBundle(zip, bundle.name, join(paths.bundles, version), limits);
-        } catch (error) {
-          if (error instanceof MixchainError) throw error;
-          throw new MixchainError('ERR_SYNC_ARCHIVE_INVALID', `${bundle.name}.vst3.zip could not be unpacked: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        const previous = await activate(config.localDir, bundle.name, version);
-        manifest.bundles[bundle.name] = { key: bundle.key, etag: bundle.etag, size: bundle.size, sha256, version, installedAt: new Date().toISOString() };
-        if (previous && previous !== version) await removeVersion(config.localDir, previous);
-      } catch (error) {
-        await removeVersion(config.localDir, version);
-        throw error;
-      } finally {
-        await rm(zip, { force: true });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, wanted.length)) }, worker));
-
-    for (const [name, entry] of Object.entries(manifest.bundles)) {
-      if (inBucket.has(name)) continue;
-      if (options.prune) {
-        await uninstall(config.localDir, name, entry);
-        delete manifest.bundles[name];
-        report.removed.push(name);
-        progress(name, 'removed');
-      } else {
-        report.stale.push(name);
-      }
-    }
-    manifest.lastSync = new Date().toISOString();
-    await writeManifest(config.localDir, manifest);
-    report.installed.sort((a, b) => a.name.localeCompare(b.name));
-    report.changed = [...report.installed.map((b) => b.name), ...report.removed].sort();
-    report.seconds = (performance.now() - started) / 1000;
-    if (report.changed.length > 0) options.onChange?.(report.changed);
-    if (report.failed.length > 0) {
-      throw new SyncFailedError(report, listing.bundles.length);
-    }
-    return report;
   } finally {
     client.destroy();
   }
+}
+
+/** The sync itself, under the folder's lock. */
+async function installAll(config: SyncConfig, client: S3Client, listing: Listing, inBucket: Map<string, RemoteBundle>, options: SyncOptions, started: number): Promise<SyncReport> {
+  await removeLeftovers(config.localDir);
+  const manifest = readManifest(config.localDir);
+  const report: SyncReport = {
+    bucket: config.bucket,
+    prefix: config.prefix,
+    localDir: config.localDir,
+    installed: [],
+    unchanged: [],
+    removed: [],
+    stale: [],
+    failed: [],
+    changed: [],
+    downloadedBytes: 0,
+    seconds: 0,
+  };
+  const wanted: RemoteBundle[] = [];
+  for (const bundle of listing.bundles) {
+    const entry = manifest.bundles[bundle.name];
+    if (entry && entry.etag === bundle.etag && entry.size === bundle.size && isInstalled(config.localDir, bundle.name, entry)) {
+      report.unchanged.push(bundle.name);
+    } else {
+      wanted.push(bundle);
+    }
+  }
+  const totalBytes = wanted.reduce((sum, b) => sum + b.size, 0);
+  const progress = (bundle: string, phase: SyncPhase) => options.onProgress?.({ bundle, phase, bytes: report.downloadedBytes, totalBytes });
+  report.unchanged.forEach((name) => progress(name, 'unchanged'));
+
+  const checksums = wanted.length > 0 && listing.checksums ? await fetchChecksums(client, config, listing.checksums.key) : null;
+  const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
+  // Largest first: the bundles still downloading at the end, whose unpacking nothing overlaps, are the small ones.
+  const queue = [...wanted].sort((a, b) => b.size - a.size);
+  const worker = async () => {
+    for (let bundle = queue.shift(); bundle; bundle = queue.shift()) {
+      progress(bundle.name, 'downloading');
+      try {
+        await installOne(bundle);
+        report.installed.push({ name: bundle.name, size: bundle.size, etag: bundle.etag });
+        progress(bundle.name, 'installed');
+      } catch (error) {
+        const code = error instanceof MixchainError ? error.code : 'ERR_SYNC_INSTALL';
+        report.failed.push({ name: bundle.name, code, reason: error instanceof Error ? error.message : String(error) });
+        progress(bundle.name, 'failed');
+      }
+    }
+  };
+  const installOne = async (bundle: RemoteBundle) => {
+    const paths = statePaths(config.localDir);
+    const version = newVersion(bundle.name);
+    const zip = join(paths.staging, `${version}.zip`);
+    let active = false;
+    try {
+      const sha256 = await download(client, config, bundle, zip, {
+        ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+        ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+        onBytes: (n) => (report.downloadedBytes += n),
+      });
+      const expected = checksums?.get(`${bundle.name}.vst3.zip`);
+      if (checksums && expected === undefined) {
+        throw new MixchainError('ERR_SYNC_CHECKSUM', `${bundle.key}: the bucket's ${config.prefix}/SHA256SUMS has no line for it`);
+      }
+      if (expected !== undefined && expected !== sha256) {
+        throw new MixchainError('ERR_SYNC_CHECKSUM', `${bundle.key}: sha256 ${sha256} does not match ${expected} in ${config.prefix}/SHA256SUMS`);
+      }
+      try {
+        await extractBundle(zip, bundle.name, join(paths.bundles, version), limits);
+      } catch (error) {
+        if (error instanceof MixchainError) throw error;
+        throw new MixchainError('ERR_SYNC_ARCHIVE_INVALID', `${bundle.name}.vst3.zip could not be unpacked: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const previous = await activate(config.localDir, bundle.name, version);
+      active = true;
+      manifest.bundles[bundle.name] = { key: bundle.key, etag: bundle.etag, size: bundle.size, sha256, version, installedAt: new Date().toISOString() };
+      if (previous && previous !== version) await removeVersion(config.localDir, previous);
+    } catch (error) {
+      if (!active) await removeVersion(config.localDir, version);
+      throw error;
+    } finally {
+      await rm(zip, { force: true });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, wanted.length)) }, worker));
+
+  for (const [name, entry] of Object.entries(manifest.bundles)) {
+    if (inBucket.has(name)) continue;
+    if (options.prune) {
+      await uninstall(config.localDir, name, entry);
+      delete manifest.bundles[name];
+      report.removed.push(name);
+      progress(name, 'removed');
+    } else {
+      report.stale.push(name);
+    }
+  }
+  manifest.lastSync = new Date().toISOString();
+  await writeManifest(config.localDir, manifest);
+  report.installed.sort((a, b) => a.name.localeCompare(b.name));
+  report.changed = [...report.installed.map((b) => b.name), ...report.removed].sort();
+  report.seconds = (performance.now() - started) / 1000;
+  if (report.changed.length > 0) options.onChange?.(report.changed);
+  if (report.failed.length > 0) {
+    throw new SyncFailedError(report, listing.bundles.length);
+  }
+  return report;
 }
