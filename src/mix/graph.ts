@@ -220,36 +220,32 @@ async function mixDown(
   busChains: ChainLease[],
   masterChain: ChainLease,
 ): Promise<{ channels: Float32Array[]; report: GraphReport }> {
-  // Tracks render concurrently: each chain on a thread of its own, while this thread decodes,
-  // resamples and measures the next input.
+  // Tracks render concurrently: each chain on a thread of its own, while this thread decodes
+  // and resamples the next input.
   const rendered = await Promise.all(
     graph.tracks.map(async (track, index) => {
       const warnings: string[] = [];
-      // Measured and resampled on threads of their own, alongside the other tracks' renders;
-      // resampled before the mono-to-stereo copy (half the work for mono takes).
-      const measuring = measureLoudnessAsync(track.audio.channels, track.audio.sampleRate);
+      // Resampled on a thread of its own, before the mono-to-stereo copy (half the work for mono).
       let source = track.audio.channels;
       if (track.audio.sampleRate !== sampleRate) source = await resampleAsync(source, track.audio.sampleRate, sampleRate);
       const output = await renderThrough(trackChains[index]!, toStereo(source, warnings), options);
-      const loudness = await measuring;
       const [left, right] = panGains(track.pan ?? 0);
       const fader = dbToGain(track.gainDb ?? 0);
       const mixed = { channels: output.channels, gains: [left * fader, right * fader] as [number, number], sends: track.sends ?? {}, mute: track.mute ?? false };
-      const report: TrackReport = {
+      const report: Omit<TrackReport, 'loudness'> = {
         name: track.name,
         inputSeconds: track.audio.channels[0]!.length / track.audio.sampleRate,
         inputSampleRate: track.audio.sampleRate,
         inputChannels: track.audio.channels.length,
         latencySamples: output.latencySamples,
         outputSeconds: output.channels[0]!.length / sampleRate,
-        loudness,
         warnings,
       };
       return { mixed, report };
     }),
   );
   const tracks = rendered.map((r) => r.mixed);
-  const trackReports = rendered.map((r) => r.report);
+  const unmeasured = rendered.map((r) => r.report);
   const since = () => (performance.now() - started) / 1000;
   const stages = { tracks: since(), buses: 0, master: 0, loudness: 0 };
 
@@ -279,7 +275,12 @@ async function mixDown(
   for (const t of audible) addInto(sum, t.channels, t.gains);
   for (const b of busOutputs) addInto(sum, b.channels, [b.gain, b.gain]);
 
-  const master = await renderThrough(masterChain, sum, options);
+  // The inputs' loudness is only reported: it is measured while the master renders (on one core),
+  // not while the tracks' chains need both.
+  const rendering = renderThrough(masterChain, sum, options);
+  const inputLoudness = Promise.all(graph.tracks.map((t) => measureLoudnessAsync(t.audio.channels, t.audio.sampleRate)));
+  const [master, loudnesses] = await Promise.all([rendering, inputLoudness]);
+  const trackReports: TrackReport[] = unmeasured.map((report, i) => ({ ...report, loudness: loudnesses[i]! }));
   stages.master = since();
   const loudness = options.loudness ? normalizeLoudness(master.channels, sampleRate, options.loudness) : null;
   stages.loudness = since();

@@ -46,6 +46,9 @@ export class ProcessHost implements WorkerHost {
         MIXCHAIN_POOL_STAGING: options.folder,
         MIXCHAIN_POOL_THREADS: String(options.threads),
         MIXCHAIN_POOL_WARM_INSTANCES: String(options.maxWarmInstances),
+        // Renders start threads of their own; glibc would give each its own malloc arena (up to
+        // 8 per core), each keeping freed memory. Two keep a worker's memory flat over time.
+        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       },
     });
     this.pid = this.child.pid ?? 0;
