@@ -44,6 +44,16 @@ export function resolveBundle(nameOrPath: string, extraFolders: readonly string[
   );
 }
 
+/** {@link resolveBundle}, or null when the bundle is not installed (other errors still throw). */
+export function findBundle(nameOrPath: string, extraFolders: readonly string[] = []): string | null {
+  try {
+    return resolveBundle(nameOrPath, extraFolders);
+  } catch (error) {
+    if (error instanceof MixchainError && error.code === 'ERR_BUNDLE_NOT_FOUND') return null;
+    throw error;
+  }
+}
+
 /** Every `.vst3` bundle in the plugin folders, by name; earlier folders win. */
 export function listBundles(extraFolders: readonly string[] = []): Map<string, string> {
   const found = new Map<string, string>();

@@ -25,7 +25,7 @@ export { Chain } from './chain.js';
 export type { RenderOptions, RenderResult, ChainSlot } from './chain.js';
 export { readAudio, decodeAudio, writeAudio, DEFAULT_MAX_SECONDS } from './audio-file.js';
 export type { AudioData, ReadAudioOptions, WriteAudioOptions } from './audio-file.js';
-export { resolveBundle, listBundles, pluginFolders } from './bundles.js';
+export { resolveBundle, findBundle, listBundles, pluginFolders } from './bundles.js';
 export { MixchainError } from './errors.js';
 export { liveInstances } from './instances.js';
 export { renderFile } from './render-file.js';

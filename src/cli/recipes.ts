@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolveBundle } from '../bundles.js';
+import { findBundle } from '../bundles.js';
 import { builtinRecipes, loadRecipe, ROLES } from '../mix/recipe.js';
 
 /** `mixchain recipes`: the recipes, their roles, and whether each role's plugins are installed. */
@@ -16,12 +16,7 @@ export async function recipes(args: string[]): Promise<number> {
         role,
         placement: recipe.roles[role]!.placement ?? 'insert',
         plugins: recipe.roles[role]!.plugins.map((p) => {
-          let path: string | null = null;
-          try {
-            path = resolveBundle(p.bundle);
-          } catch {
-            path = null;
-          }
+          const path = findBundle(p.bundle);
           return { bundle: p.bundle, ...(p.class ? { class: p.class } : {}), installed: path !== null, path };
         }),
       })),

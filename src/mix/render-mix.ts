@@ -1,7 +1,7 @@
 // A finished mix from a recipe: the vocal through the recipe's vocal chain and the chosen
 // effects, laid over the beat, through the master bus, to a loudness target.
 import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio-file.js';
-import { resolveBundle } from '../bundles.js';
+import { findBundle } from '../bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
 import { resolveTarget } from '../loudness.js';
 import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphTrack, type MixGraph } from './graph.js';
@@ -61,12 +61,7 @@ function missingBundles(recipe: Recipe, roles: Role[], searchPaths: string[]): s
   const missing: string[] = [];
   for (const role of roles) {
     for (const plugin of recipe.roles[role]?.plugins ?? []) {
-      try {
-        resolveBundle(plugin.bundle, searchPaths);
-      } catch (error) {
-        if (!(error instanceof MixchainError) || error.code !== 'ERR_BUNDLE_NOT_FOUND') throw error;
-        missing.push(`${plugin.bundle} (role ${role})`);
-      }
+      if (findBundle(plugin.bundle, searchPaths) === null) missing.push(`${plugin.bundle} (role ${role})`);
     }
   }
   return missing;

@@ -161,7 +161,7 @@ export class RenderPool {
     return new Promise((resolve, reject) => {
       if (this.closing) return reject(new MixchainError('ERR_POOL_CLOSED', 'The pool is closed: it takes no more renders'));
       if (signal?.aborted) return reject(new MixchainError('ERR_ABORTED', 'The render was aborted before it was queued'));
-      if (!this.hasFreeWorker() && this.queue.length >= this.options.maxQueue) {
+      if (!this.freeWorker() && this.queue.length >= this.options.maxQueue) {
         return reject(new MixchainError('ERR_POOL_BUSY', `The pool is busy: ${this.queue.length} renders are queued (maxQueue ${this.options.maxQueue}); retry later`));
       }
       const job: Job = {
@@ -186,13 +186,13 @@ export class RenderPool {
     });
   }
 
-  private hasFreeWorker(): boolean {
-    return this.workers.some((w) => w.ready && !w.retiring && w.running.size < w.host.capacity);
+  private freeWorker(): WorkerSlot | undefined {
+    return this.workers.find((w) => w.ready && !w.retiring && w.running.size < w.host.capacity);
   }
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const worker = this.workers.find((w) => w.ready && !w.retiring && w.running.size < w.host.capacity);
+      const worker = this.freeWorker();
       if (!worker) return;
       void this.start(worker, this.queue.shift()!);
     }

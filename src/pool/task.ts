@@ -3,7 +3,7 @@ import type { WriteAudioOptions } from '../audio-file.js';
 import type { ChainSlot } from '../chain.js';
 import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe, ReverbChoice } from '../mix/recipe.js';
-import type { MixOptions, MixReport } from '../mix/render-mix.js';
+import type { MixInputs, MixOptions, MixReport } from '../mix/render-mix.js';
 
 /** Mix options a worker can receive (no callbacks; the pool supplies chains, cancel and tag). */
 export type PoolMixOptions = Omit<MixOptions, 'onProgress' | 'chains' | 'cancel' | 'tag'>;
@@ -11,7 +11,7 @@ export type PoolMixOptions = Omit<MixOptions, 'onProgress' | 'chains' | 'cancel'
 export interface MixTask {
   kind: 'mix';
   recipe: Recipe | string;
-  inputs: { vocal: GraphAudio | string; beat?: GraphAudio | string; extras?: Array<GraphAudio | string> };
+  inputs: MixInputs;
   options: PoolMixOptions;
   /** Written by the worker itself; the result then carries no audio. */
   outputPath?: string;

@@ -50,12 +50,6 @@ export class WarmChains implements ChainSource {
     await this.evict();
   }
 
-  /** Closes every idle chain. */
-  async close(): Promise<void> {
-    const closing = this.idle.splice(0).map((i) => i.chain.closeAsync());
-    await Promise.all(closing);
-  }
-
   private async evict(): Promise<void> {
     const closing: Array<Promise<void>> = [];
     while (this.instances > this.maxInstances && this.idle.length > 0) {

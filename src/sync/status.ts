@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { MixchainError } from '../errors.js';
 import { builtinRecipes, loadRecipe } from '../mix/recipe.js';
-import { resolveBundle } from '../bundles.js';
+import { findBundle } from '../bundles.js';
 import { publicConfig, syncConfigFromEnv, DEFAULT_LOCAL_DIR, type PublicSyncConfig, type SyncConfig } from './config.js';
 import { readManifest } from './install.js';
 import { createStorageClient, listBundles } from './storage.js';
@@ -83,14 +83,7 @@ export function pluginStatus(env: NodeJS.ProcessEnv = process.env, recipes: stri
   const missing: Record<string, string[]> = {};
   for (const name of recipes) {
     const recipe = loadRecipe(name);
-    missing[recipe.name] = recipeBundles(recipe).filter((bundle) => {
-      try {
-        resolveBundle(bundle, [localDir]);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    missing[recipe.name] = recipeBundles(recipe).filter((bundle) => findBundle(bundle, [localDir]) === null);
   }
   return {
     configured: config !== null,
