@@ -17,8 +17,6 @@ export interface RenderOptions {
    * stops the render at the next block with `ERR_ABORTED`, like `signal`.
    */
   cancel?: Int32Array;
-  /** Identifies the render in a render-pool worker's crash marker; 0 or absent: none. */
-  tag?: number;
   /**
    * Fail with `ERR_NONFINITE_OUTPUT`, naming the plugin, when one produces NaN or Inf. Default
    * true: such audio never reaches a file.
@@ -162,10 +160,6 @@ export class Chain {
   private nativeOptions(options: RenderOptions): { nativeOptions: NativeRenderOptions; release: () => void } {
     const nativeOptions: NativeRenderOptions = { tail: validTail(options.tail ?? 0) };
     if (options.rejectNonFinite !== undefined) nativeOptions.rejectNonFinite = options.rejectNonFinite;
-    if (options.tag !== undefined) {
-      if (!Number.isInteger(options.tag) || options.tag < 0 || options.tag > 0xffffffff) throw invalidArgument('tag', 'an integer from 0 to 2^32-1', options.tag);
-      nativeOptions.tag = options.tag;
-    }
     if (options.cancel !== undefined) {
       if (!(options.cancel instanceof Int32Array) || options.cancel.length < 1) throw invalidArgument('cancel', 'an Int32Array of at least one element', options.cancel);
       nativeOptions.cancel = options.cancel;

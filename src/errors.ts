@@ -5,11 +5,14 @@
  */
 export class MixchainError extends Error {
   readonly code: string;
+  /** Facts behind the error, for programs (e.g. the plugin, phase and signal of a crash). */
+  readonly details?: Record<string, unknown>;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
     this.name = 'MixchainError';
     this.code = code;
+    if (options?.details) this.details = options.details;
   }
 }
 

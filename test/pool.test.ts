@@ -6,58 +6,17 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, MixchainError, createPool, readAudio, renderMix, writeAudio, type RenderPool } from '../src/index.js';
-import { firstDifference, testBundle, testSignal, zamFolder } from './helpers.js';
+import { Chain, createPool, readAudio, renderMix, writeAudio, type RenderPool } from '../src/index.js';
+import { audio, expectSame, gain, RATE, reference, rejection, rendersSucceed, until } from './fixtures/pool.js';
+import { testBundle, zamFolder } from './helpers.js';
 
-const RATE = 44100;
-const gain = [{ plugin: testBundle, className: 'Mixchain Gain', parameters: { Gain: -6 } }];
 const misbehave = (fault: string, after = 0.2) => [...gain, { plugin: testBundle, className: 'Mixchain Misbehave', parameters: { Fault: fault, After: after } }];
 const reverb = [{ plugin: `${zamFolder}/ZamVerb.vst3` }];
-const audio = (seconds: number) => ({ sampleRate: RATE, channels: testSignal(Math.round(seconds * RATE), RATE, 2) });
 // A full collection before each memory reading, so garbage not yet collected does not count.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const scratch = mkdtempSync(join(tmpdir(), 'mixchain-pool-test-'));
-
-/** What the chain renders in this process, fresh. */
-async function reference(slots: typeof gain, input: Float32Array[], tail: number | 'auto' = 0): Promise<Float32Array[]> {
-  const chain = await Chain.load(slots, { sampleRate: RATE, channels: 2 });
-  try {
-    return (await chain.renderAsync(input, { tail })).channels;
-  } finally {
-    await chain.closeAsync();
-  }
-}
-
-function expectSame(actual: Float32Array[] | undefined, expected: Float32Array[]): void {
-  expect(actual).toHaveLength(expected.length);
-  expected.forEach((channel, c) => expect(firstDifference(actual![c]!, channel)).toBe(-1));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MixchainError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MixchainError);
-  return error as MixchainError;
-}
-
-/** Waits (polling the pool's own stats) until `condition` holds. */
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function hundredRenders(pool: RenderPool, expected: Float32Array[], input: () => { sampleRate: number; channels: Float32Array[] }) {
-  const results = await Promise.all(Array.from({ length: 100 }, () => pool.render(gain, input())));
-  for (const result of results) expectSame(result.channels, expected);
-}
+const hundredRenders = (pool: RenderPool, expected: Float32Array[], input: () => { sampleRate: number; channels: Float32Array[] }) => rendersSucceed(pool, 100, expected, input);
 
 describe('render pool, process isolation', () => {
   let pool: RenderPool;

@@ -22,6 +22,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("createPluginAsync", &Addon::createPluginAsync),
                            InstanceMethod("scanBundle", &Addon::scanBundle),
                            InstanceMethod("liveInstances", &Addon::liveInstances),
+                           InstanceMethod("setCrashTask", &Addon::setCrashTask),
                            InstanceValue("Chain", chainClass.Value()),
                        });
   defineAudioFileFunctions(env, exports);
@@ -84,6 +85,20 @@ Napi::Value Addon::scanBundle(const Napi::CallbackInfo& info) {
 
 Napi::Value Addon::liveInstances(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Plugin::liveCount()));
+}
+
+// The task this JS thread works for from now on (0: none): every plugin call it makes, directly
+// or through the control thread and async work, is charged to it in the crash marker.
+Napi::Value Addon::setCrashTask(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const double tag = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(tag >= 0 && tag <= 4294967295.0 && tag == static_cast<double>(static_cast<uint32_t>(tag)))) {
+      fail("ERR_INVALID_ARGUMENT", "Expected a task tag from 0 to 2^32-1 for setCrashTask");
+    }
+    crash_marker::setCurrentTask(static_cast<uint32_t>(tag));
+    return env.Undefined();
+  });
 }
 
 }  // namespace mixchain::addon

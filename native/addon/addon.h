@@ -28,6 +28,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value createPluginAsync(const Napi::CallbackInfo& info);
   Napi::Value scanBundle(const Napi::CallbackInfo& info);
   Napi::Value liveInstances(const Napi::CallbackInfo& info);
+  Napi::Value setCrashTask(const Napi::CallbackInfo& info);
   static void cleanup(void* self);
 
   std::vector<std::weak_ptr<PluginHandle>> handles_;

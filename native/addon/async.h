@@ -14,6 +14,7 @@
 
 #include "addon/errors.h"
 #include "host/control_thread.h"
+#include "host/crash_marker.h"
 
 namespace mixchain::addon {
 
@@ -44,7 +45,9 @@ Napi::Promise runAsync(Napi::Env env, RunOn where, std::function<Result()> work,
   const Napi::Promise promise = job->deferred.Promise();
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function(), "mixchain", 0, 1);
 
-  auto execute = [job] {
+  // The work is done for the task of the JS thread that asked for it (see crash_marker.h).
+  auto execute = [job, tag = crash_marker::currentTask()] {
+    crash_marker::TaskScope working(tag);
     try {
       job->result = std::make_unique<Result>(job->work());
     } catch (...) {

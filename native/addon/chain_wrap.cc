@@ -50,7 +50,6 @@ RenderOptions renderOptions(const Napi::Value& value) {
   const Napi::Object object = value.As<Napi::Object>();
   options.tail = toTailOptions(object.Get("tail"));
   if (object.Has("rejectNonFinite")) options.rejectNonFinite = object.Get("rejectNonFinite").ToBoolean();
-  if (const Napi::Value tag = object.Get("tag"); tag.IsNumber()) options.tag = tag.As<Napi::Number>().Uint32Value();
   const Napi::Value cancel = object.Get("cancel");
   if (cancel.IsTypedArray() && cancel.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
     // An Int32Array over a SharedArrayBuffer another thread may set; int32 and its atomic share

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 
-#include "host/crash_marker.h"
 #include "host/denormals.h"
 #include "host/errors.h"
 
@@ -89,10 +88,7 @@ float* const* Chain::runBlock(float* const* a, float* const* b, bool rejectNonFi
     if (slot.bypassed) {
       delayBypassed(slot, current, next);
     } else {
-      {
-        crash_marker::PluginScope inside(slot.plugin->classInfo().name);
-        slot.plugin->processBlock(current, next, blockSize_);
-      }
+      slot.plugin->processBlock(current, next, blockSize_);
       if (rejectNonFinite) {
         for (int c = 0; c < channels_; ++c) {
           for (int32_t i = 0; i < blockSize_; ++i) {
@@ -133,7 +129,6 @@ RenderResult Chain::render(const float* const* input, int64_t frames, const Rend
   }
   reset();
   ScopedNoDenormals noDenormals;
-  crash_marker::RenderScope marked(options.tag);
 
   RenderResult result;
   result.inputFrames = frames;

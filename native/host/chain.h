@@ -27,8 +27,6 @@ struct RenderOptions {
   const std::atomic<int32_t>* cancel = nullptr;
   // Fails the render with ERR_NONFINITE_OUTPUT, naming the plugin, on the first NaN or Inf.
   bool rejectNonFinite = true;
-  // Identifies the render in the crash marker (0: none); see crash_marker.h.
-  uint32_t tag = 0;
 };
 
 struct RenderResult {

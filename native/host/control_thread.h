@@ -14,6 +14,8 @@
 #include <mutex>
 #include <type_traits>
 
+#include "host/crash_marker.h"
+
 namespace mixchain {
 
 class ControlThread {
@@ -23,14 +25,18 @@ class ControlThread {
   static ControlThread& instance();
 
   // Runs `job` on the control thread and waits for it; exceptions propagate to the caller.
-  // Called from the control thread itself, it runs the job inline.
+  // Called from the control thread itself, it runs the job inline. The job works for the
+  // caller's task (see crash_marker.h): a crash in it is charged to that task.
   template <typename Fn>
   auto run(Fn&& job) -> std::invoke_result_t<Fn> {
     using Result = std::invoke_result_t<Fn>;
     if (isCurrent()) return job();
     std::packaged_task<Result()> task(std::forward<Fn>(job));
     auto future = task.get_future();
-    post([&task] { task(); });
+    post([&task, tag = crash_marker::currentTask()] {
+      crash_marker::TaskScope working(tag);
+      task();
+    });
     return future.get();
   }
 

@@ -15,7 +15,7 @@ namespace mixchain::crash_marker {
 
 namespace {
 
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kSlotSize = 128;
 constexpr size_t kPluginNameSize = 112;
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -31,7 +31,7 @@ struct Slot {
   std::atomic<uint32_t> state;
   uint32_t tag;
   int32_t signal;
-  uint32_t reserved;
+  uint32_t phase;
   char plugin[kPluginNameSize];
 };
 static_assert(sizeof(Slot) == kSlotSize, "the slot layout is shared with the TypeScript reader");
@@ -41,7 +41,9 @@ Slot* slots = nullptr;
 uint32_t slotCount = 0;
 struct sigaction previousActions[NSIG];
 
-// This thread's slot, claimed on its first pool render and given back when the thread ends.
+thread_local uint32_t threadTask = 0;
+
+// This thread's slot, claimed on its first call into a plugin and given back when the thread ends.
 struct ThreadSlot {
   Slot* slot = nullptr;
   ~ThreadSlot() {
@@ -54,12 +56,12 @@ Slot* claimSlot() {
   if (threadSlot.slot || !slots) return threadSlot.slot;
   for (uint32_t i = 0; i < slotCount; ++i) {
     uint32_t expected = static_cast<uint32_t>(SlotState::Free);
-    if (slots[i].state.compare_exchange_strong(expected, static_cast<uint32_t>(SlotState::Rendering))) {
+    if (slots[i].state.compare_exchange_strong(expected, static_cast<uint32_t>(SlotState::Claimed))) {
       threadSlot.slot = &slots[i];
       break;
     }
   }
-  return threadSlot.slot;  // all taken: this render goes unrecorded (it is still retried once)
+  return threadSlot.slot;  // all taken: this call goes unrecorded (its render is still retried once)
 }
 
 void onFatalSignal(int signal, siginfo_t* info, void* context) {
@@ -113,33 +115,53 @@ void openFromEnvironment() {
   });
 }
 
-RenderScope::RenderScope(uint32_t tag) {
-  if (tag == 0) return;
+uint32_t currentTask() {
+  return threadTask;
+}
+
+void setCurrentTask(uint32_t tag) {
+  threadTask = tag;
+}
+
+TaskScope::TaskScope(uint32_t tag) : previous_(threadTask) {
+  threadTask = tag;
+}
+
+TaskScope::~TaskScope() {
+  threadTask = previous_;
+}
+
+PluginScope::PluginScope(const std::string& plugin, Phase phase) {
   Slot* slot = claimSlot();
   if (!slot) return;
-  slot->tag = tag;
-  slot->signal = 0;
-  slot->plugin[0] = '\0';
-  slot->state.store(static_cast<uint32_t>(SlotState::Rendering), std::memory_order_release);
-  active_ = true;
-}
-
-RenderScope::~RenderScope() {
-  if (active_) threadSlot.slot->tag = 0;
-}
-
-PluginScope::PluginScope(const std::string& plugin) {
-  Slot* slot = threadSlot.slot;
-  if (!slot || slot->tag == 0) return;
+  previousState_ = slot->state.load(std::memory_order_relaxed);
+  if (previousState_ == static_cast<uint32_t>(SlotState::InPlugin)) {
+    previousPhase_ = slot->phase;
+    std::memcpy(previousPlugin_, slot->plugin, kPluginNameSize);
+  }
+  // The fields first, then the state: a signal handler that sees InPlugin sees them complete.
+  slot->state.store(static_cast<uint32_t>(SlotState::Claimed), std::memory_order_release);
   const size_t length = std::min(plugin.size(), kPluginNameSize - 1);
   std::memcpy(slot->plugin, plugin.data(), length);
   slot->plugin[length] = '\0';
+  slot->phase = static_cast<uint32_t>(phase);
+  slot->tag = threadTask;
+  slot->signal = 0;
   slot->state.store(static_cast<uint32_t>(SlotState::InPlugin), std::memory_order_release);
   active_ = true;
 }
 
 PluginScope::~PluginScope() {
-  if (active_) threadSlot.slot->state.store(static_cast<uint32_t>(SlotState::Rendering), std::memory_order_release);
+  if (!active_) return;
+  Slot* slot = threadSlot.slot;
+  if (previousState_ == static_cast<uint32_t>(SlotState::InPlugin)) {
+    slot->state.store(static_cast<uint32_t>(SlotState::Claimed), std::memory_order_release);
+    std::memcpy(slot->plugin, previousPlugin_, kPluginNameSize);
+    slot->phase = previousPhase_;
+    slot->state.store(static_cast<uint32_t>(SlotState::InPlugin), std::memory_order_release);
+  } else {
+    slot->state.store(static_cast<uint32_t>(SlotState::Claimed), std::memory_order_release);
+  }
 }
 
 }  // namespace mixchain::crash_marker

@@ -1,12 +1,18 @@
-// The crash marker: a small file, mapped shared, in which every rendering thread records which
-// render it runs and which plugin it is inside. When a plugin takes the process down, the
-// supervising process reads the file and knows which render crashed, in which plugin, and on
+// The crash marker: a small file, mapped shared, in which every thread that calls into plugin
+// code records which task (pool render) it works for, which plugin it is inside and in which
+// phase (process, setState, create…). When a plugin takes the process down, the supervising
+// process reads the file and knows which render crashed, in which plugin, in which call, on
 // which signal; every other render in flight was innocent.
 //
+// The task travels with the work: a thread's task tag is set by its caller (the JS thread of a
+// pool worker, per task), handed to the control thread by ControlThread::run and to the threads
+// of async calls by addon::runAsync, so a crash in a lifecycle call made on behalf of a render
+// is charged to that render.
+//
 // Enabled when MIXCHAIN_CRASH_MARKER names the file (the render pool's child processes); without
-// it every call here is a no-op. The layout (little-endian) is read by src/pool/crash-marker.ts:
-//   header  magic "MXCM", u32 version = 1, u32 slot count, u32 slot size (128)
-//   slot    u32 state, u32 render tag, i32 signal, u32 reserved, char plugin[112] (NUL-ended)
+// it the scopes only carry the tag. The layout (little-endian) is read by src/pool/crash-marker.ts:
+//   header  magic "MXCM", u32 version = 2, u32 slot count, u32 slot size (128)
+//   slot    u32 state, u32 task tag, i32 signal, u32 phase, char plugin[112] (NUL-ended)
 #pragma once
 
 #include <cstdint>
@@ -14,34 +20,61 @@
 
 namespace mixchain::crash_marker {
 
-enum class SlotState : uint32_t { Free = 0, Rendering = 1, InPlugin = 2, Crashed = 3 };
+enum class SlotState : uint32_t { Free = 0, Claimed = 1, InPlugin = 2, Crashed = 3 };
+
+// The plugin call a thread is inside. The numbers are part of the file layout (see the reader).
+enum class Phase : uint32_t {
+  None = 0,
+  Module = 1,           // dlopen, static constructors, ModuleEntry
+  Factory = 2,          // GetPluginFactory, class enumeration
+  Create = 3,           // createInstance
+  Initialize = 4,       // IPluginBase::initialize
+  Connect = 5,          // connection points, component handler, controller sync
+  SetupProcessing = 6,  // bus arrangements, setupProcessing, tail
+  SetActive = 7,        // setActive / setProcessing (JUCE's prepareToPlay)
+  SetState = 8,         // setState / setComponentState
+  GetState = 9,         // getState
+  Controller = 10,      // parameter info, text conversions, edits
+  Process = 11,         // process() of audio
+  Flush = 12,           // process() of silence that carries parameter edits
+  Terminate = 13,       // disconnect, terminate, release
+};
 
 // Maps the file named by MIXCHAIN_CRASH_MARKER (once per process) and installs the fatal-signal
 // handlers that flag the crashing thread's slot before the previous handlers run.
 void openFromEnvironment();
 
-// While alive, this thread's slot says it renders `tag` (0: not a pool render, nothing recorded).
-class RenderScope {
+// The task this thread works for (0: none).
+uint32_t currentTask();
+// Sets it for good (the JS thread of a pool worker, at the start and end of each task).
+void setCurrentTask(uint32_t tag);
+
+// While alive, this thread works for `tag`; the previous task comes back at the end.
+class TaskScope {
  public:
-  explicit RenderScope(uint32_t tag);
-  ~RenderScope();
-  RenderScope(const RenderScope&) = delete;
-  RenderScope& operator=(const RenderScope&) = delete;
+  explicit TaskScope(uint32_t tag);
+  ~TaskScope();
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
 
  private:
-  bool active_ = false;
+  uint32_t previous_;
 };
 
-// While alive, this thread's slot says it is inside `plugin` (inside a RenderScope only).
+// While alive, this thread is inside `plugin` in `phase`. Scopes nest (a flush inside a reset):
+// the inner one is recorded, the outer one comes back at its end.
 class PluginScope {
  public:
-  explicit PluginScope(const std::string& plugin);
+  PluginScope(const std::string& plugin, Phase phase);
   ~PluginScope();
   PluginScope(const PluginScope&) = delete;
   PluginScope& operator=(const PluginScope&) = delete;
 
  private:
   bool active_ = false;
+  uint32_t previousState_ = 0;
+  uint32_t previousPhase_ = 0;
+  char previousPlugin_[112];
 };
 
 }  // namespace mixchain::crash_marker

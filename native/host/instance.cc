@@ -25,30 +25,41 @@ IPtr<Interface> query(FUnknown* object) {
 
 }  // namespace
 
-Instance::Instance(std::shared_ptr<Module> module, const ClassInfo& cls) : module_(std::move(module)) {
+Instance::Instance(std::shared_ptr<Module> module, const ClassInfo& cls) : name_(cls.name), module_(std::move(module)) {
   try {
     void* object = nullptr;
-    tresult result = module_->factory()->createInstance(cls.tuid, IComponent::iid, &object);
+    tresult result = kResultFalse;
+    {
+      auto marked = inside(crash_marker::Phase::Create);
+      result = module_->factory()->createInstance(cls.tuid, IComponent::iid, &object);
+    }
     if (result != kResultOk || !object) {
       fail("ERR_PLUGIN_REJECTED", "createInstance of '" + cls.name + "' failed with " + resultName(result));
     }
     component_ = owned(static_cast<IComponent*>(object));
-    result = component_->initialize(&HostContext::instance());
+    {
+      auto marked = inside(crash_marker::Phase::Initialize);
+      result = component_->initialize(&HostContext::instance());
+      if (result != kResultOk) component_ = nullptr;  // a failed initialize is released, never terminated
+      processor_ = query<IAudioProcessor>(component_);
+    }
     if (result != kResultOk) {
-      component_ = nullptr;  // an object whose initialize failed is released, never terminated
       fail("ERR_PLUGIN_REJECTED", "initialize of '" + cls.name + "' failed with " + resultName(result));
     }
-    processor_ = query<IAudioProcessor>(component_);
     if (!processor_) {
       fail("ERR_NO_AUDIO_EFFECT", "Expected '" + cls.name + "' to implement IAudioProcessor but it does not");
     }
     createController(cls.tuid);
     if (controller_) {
-      controller_->setComponentHandler(&handler_);
-      connect();
+      {
+        auto marked = inside(crash_marker::Phase::Connect);
+        controller_->setComponentHandler(&handler_);
+        connect();
+      }
       syncControllerFromComponent();
     }
     if (auto requirements = query<IProcessContextRequirements>(component_)) {
+      auto marked = inside(crash_marker::Phase::SetupProcessing);
       requirements->getProcessContextRequirements();  // we always pass the full context anyway
     }
   } catch (...) {
@@ -62,6 +73,7 @@ Instance::~Instance() {
 }
 
 void Instance::createController(const TUID componentId) {
+  auto marked = inside(crash_marker::Phase::Create);
   if (auto single = query<IEditController>(component_)) {
     controller_ = single;
     separateController_ = false;
@@ -78,6 +90,7 @@ void Instance::createController(const TUID componentId) {
     return;
   }
   auto controller = owned(static_cast<IEditController*>(object));
+  auto initializing = inside(crash_marker::Phase::Initialize);
   const tresult result = controller->initialize(&HostContext::instance());
   if (result != kResultOk) {
     fail("ERR_PLUGIN_REJECTED", "initialize of the edit controller failed with " + resultName(result));
@@ -101,13 +114,20 @@ void Instance::connect() {
 
 void Instance::syncControllerFromComponent() {
   MemoryStream stream;
-  if (component_->getState(&stream) == kResultOk) {
+  tresult result = kResultFalse;
+  {
+    auto marked = inside(crash_marker::Phase::GetState);
+    result = component_->getState(&stream);
+  }
+  if (result == kResultOk) {
     stream.seek(0, IBStream::kIBSeekSet, nullptr);
+    auto marked = inside(crash_marker::Phase::SetState);
     controller_->setComponentState(&stream);
   }
 }
 
 void Instance::teardown() {
+  auto marked = inside(crash_marker::Phase::Terminate);
   if (started_) stop();
   if (componentConnection_ && controllerConnection_) {
     componentConnection_->disconnect(controllerConnection_);
@@ -126,6 +146,7 @@ void Instance::teardown() {
 }
 
 int Instance::negotiateMainBuses(int channels) {
+  auto marked = inside(crash_marker::Phase::SetupProcessing);
   const int32 inputs = component_->getBusCount(kAudio, kInput);
   const int32 outputs = component_->getBusCount(kAudio, kOutput);
   if (inputs < 1 || outputs < 1) {
@@ -161,6 +182,7 @@ int Instance::negotiateMainBuses(int channels) {
 }
 
 Instance::BusLayout Instance::busLayout() const {
+  auto marked = inside(crash_marker::Phase::SetupProcessing);
   BusLayout layout;
   for (auto direction : {kInput, kOutput}) {
     auto& list = direction == kInput ? layout.inputs : layout.outputs;
@@ -179,6 +201,7 @@ Instance::BusLayout Instance::busLayout() const {
 }
 
 void Instance::setupProcessing(double sampleRate, int32 maxBlockSize) {
+  auto marked = inside(crash_marker::Phase::SetupProcessing);
   if (processor_->canProcessSampleSize(kSample32) != kResultTrue) {
     fail("ERR_PLUGIN_REJECTED", "Expected the plugin to process 32-bit float audio but canProcessSampleSize says no");
   }
@@ -192,6 +215,7 @@ void Instance::setupProcessing(double sampleRate, int32 maxBlockSize) {
 }
 
 void Instance::start() {
+  auto marked = inside(crash_marker::Phase::SetActive);
   const tresult result = component_->setActive(true);
   if (result != kResultOk) fail("ERR_PLUGIN_REJECTED", "setActive(true) failed with " + resultName(result));
   latency_ = processor_->getLatencySamples();
@@ -200,16 +224,19 @@ void Instance::start() {
 }
 
 void Instance::stop() {
+  auto marked = inside(crash_marker::Phase::SetActive);
   processor_->setProcessing(false);
   component_->setActive(false);
   started_ = false;
 }
 
 uint32 Instance::tailSamples() const {
+  auto marked = inside(crash_marker::Phase::SetupProcessing);
   return processor_->getTailSamples();
 }
 
 std::vector<uint8> Instance::componentState() {
+  auto marked = inside(crash_marker::Phase::GetState);
   auto stream = owned(new MemoryStream());
   const tresult result = component_->getState(stream);
   if (result != kResultOk) fail("ERR_PLUGIN_REJECTED", "getState of the component failed with " + resultName(result));
@@ -218,6 +245,7 @@ std::vector<uint8> Instance::componentState() {
 
 std::vector<uint8> Instance::controllerState() {
   if (!controller_) return {};
+  auto marked = inside(crash_marker::Phase::GetState);
   auto stream = owned(new MemoryStream());
   // DPF's controller answers kNotImplemented: its whole state lives in the component.
   if (controller_->getState(stream) != kResultOk) return {};
@@ -226,6 +254,7 @@ std::vector<uint8> Instance::controllerState() {
 
 void Instance::applyState(const std::vector<uint8>& component, const std::vector<uint8>& controller) {
   // Each chunk is its own stream starting at 0 (JUCE seeks to 0; DPF reads to the end).
+  auto marked = inside(crash_marker::Phase::SetState);
   const tresult result = component_->setState(streamOf(component));
   if (result != kResultOk) {
     fail("ERR_STATE_REJECTED", "The plugin refused the component state (" + std::to_string(component.size()) +

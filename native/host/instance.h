@@ -1,6 +1,7 @@
 // One VST3 object pair, created from a module class: the component (IComponent +
 // IAudioProcessor) and its edit controller, connected and synchronised the way the SDK's
-// hosting samples do it. Everything except process() runs on the control thread. A Plugin holds
+// hosting samples do it. Everything except process() runs on the control thread. Every call into
+// the plugin is marked in the crash marker with its phase. A Plugin holds
 // one Instance, or two when a mono-only plugin runs dual-mono on stereo audio.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/crash_marker.h"
 #include "host/host_context.h"
 #include "host/module.h"
 #include "pluginterfaces/base/smartpointer.h"
@@ -59,7 +61,10 @@ class Instance {
   void connect();
   void syncControllerFromComponent();
   void teardown();
+  // Marks this thread as inside the plugin, in `phase`, until the scope ends.
+  crash_marker::PluginScope inside(crash_marker::Phase phase) const { return {name_, phase}; }
 
+  std::string name_;
   std::shared_ptr<Module> module_;  // keeps the factory alive for as long as the instance
   ComponentHandler handler_;
   Steinberg::IPtr<Steinberg::Vst::IComponent> component_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "host/crash_marker.h"
 #include "host/errors.h"
 #include "host/host_context.h"
 #include "host/strings.h"
@@ -100,6 +101,9 @@ std::shared_ptr<Module> Module::open(const std::string& bundlePath) {
 }
 
 void Module::load() {
+  // Until a class is known, a crash is charged to the bundle by its name.
+  const std::string bundleName = fs::path(bundlePath_).filename().string();
+  crash_marker::PluginScope loading(bundleName, crash_marker::Phase::Module);
   // RTLD_LOCAL keeps each plugin's symbols to itself; RTLD_NOW makes a missing symbol fail here
   // rather than in the middle of a render.
   handle_ = dlopen(binaryPath_.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -123,6 +127,7 @@ void Module::load() {
   if (!entry(handle_)) {
     fail("ERR_MODULE_ENTRY", "ModuleEntry of '" + binaryPath_ + "' returned false (the plugin refused to start)");
   }
+  crash_marker::PluginScope asking(bundleName, crash_marker::Phase::Factory);
   factory_ = getFactory();
   if (!factory_) fail("ERR_NOT_A_VST3_MODULE", "GetPluginFactory of '" + binaryPath_ + "' returned null");
 

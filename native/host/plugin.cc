@@ -204,6 +204,7 @@ void Plugin::refreshParameters() {
   parameters_.clear();
   IEditController* edit = controller();
   if (!edit) return;
+  auto marked = inside(crash_marker::Phase::Controller);
   const int32 count = edit->getParameterCount();
   for (int32 i = 0; i < count; ++i) {
     ParameterInfo info{};
@@ -249,6 +250,7 @@ const Parameter& Plugin::findParameter(const std::string& key) const {
 
 std::string Plugin::textFor(const Parameter& parameter, double normalized) const {
   return ControlThread::instance().run([&] {
+    auto marked = inside(crash_marker::Phase::Controller);
     String128 text{};
     if (!controller() || controller()->getParamStringByValue(parameter.id, normalized, text) != kResultOk) {
       return formatNumber(normalized);
@@ -259,6 +261,7 @@ std::string Plugin::textFor(const Parameter& parameter, double normalized) const
 
 double Plugin::normalizedFromDisplay(const Parameter& parameter, double value) const {
   return ControlThread::instance().run([&] {
+    auto marked = inside(crash_marker::Phase::Controller);
     IEditController* edit = controller();
     auto outOfRange = [&](const std::string& low, const std::string& high) {
       fail("ERR_VALUE_OUT_OF_RANGE",
@@ -296,6 +299,7 @@ double Plugin::normalizedFromDisplay(const Parameter& parameter, double value) c
 
 double Plugin::normalizedFromText(const Parameter& parameter, const std::string& input) const {
   const auto result = ControlThread::instance().run([&]() -> std::pair<bool, double> {
+    auto marked = inside(crash_marker::Phase::Controller);
     String128 text{};
     toString128(input, text);
     ParamValue normalized = 0;
@@ -317,6 +321,7 @@ double Plugin::normalizedFromText(const Parameter& parameter, const std::string&
 
 ParameterValue Plugin::value(const Parameter& parameter) const {
   return ControlThread::instance().run([&] {
+    auto marked = inside(crash_marker::Phase::Controller);
     IEditController* edit = controller();
     const double normalized = edit->getParamNormalized(parameter.id);
     String128 text{};
@@ -340,6 +345,7 @@ void Plugin::setNormalized(const Parameter& parameter, double normalized) {
                                        classInfo_.name + "' but got " + formatNumber(normalized));
   }
   ControlThread::instance().run([&] {
+    auto marked = inside(crash_marker::Phase::Controller);
     for (auto& lane : lanes_) lane->instance->controller()->setParamNormalized(parameter.id, normalized);
     handleRestarts();
   });
@@ -421,7 +427,7 @@ void Plugin::flushPendingEdits() {
   const float* in[2] = {silence.data(), silence.data() + block};
   float* out[2] = {sink.data(), sink.data() + block};
   const int64_t keep = position_;
-  processBlock(in, out, config_.maxBlockSize);
+  processLanes(in, out, config_.maxBlockSize, crash_marker::Phase::Flush);
   position_ = keep;
   settle();
 }
@@ -450,6 +456,7 @@ void Plugin::reactivate() {
 
 void Plugin::settle() {
   ControlThread::instance().run([&] {
+    auto marked = inside(crash_marker::Phase::Controller);
     for (auto& lane : lanes_) {
       if (IEditController* edit = lane->instance->controller()) {
         for (const auto& [id, value] : lane->reported) edit->setParamNormalized(id, value);
@@ -486,6 +493,11 @@ void Plugin::fillChanges(Lane& lane, int32 frames) {
 }
 
 void Plugin::processBlock(const float* const* in, float* const* out, int32 frames) {
+  processLanes(in, out, frames, crash_marker::Phase::Process);
+}
+
+void Plugin::processLanes(const float* const* in, float* const* out, int32 frames, crash_marker::Phase phase) {
+  auto marked = inside(phase);
   const double beats = static_cast<double>(position_) / config_.sampleRate * config_.tempo / 60.0;
   const double beatsPerBar = 4.0 * config_.timeSigNumerator / config_.timeSigDenominator;
   context_.projectTimeSamples = position_;

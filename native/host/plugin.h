@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "host/crash_marker.h"
 #include "host/instance.h"
 #include "host/process_data.h"
 #include "pluginterfaces/vst/ivstprocesscontext.h"
@@ -118,7 +119,11 @@ class Plugin {
   void reactivate();
   void applyStateParts(const std::vector<Steinberg::uint8>& component, const std::vector<Steinberg::uint8>& controller);
   void flushPendingEdits();
+  // One block through every lane; `phase` says whether it is audio or a flush of edits.
+  void processLanes(const float* const* in, float* const* out, Steinberg::int32 frames, crash_marker::Phase phase);
   void fillChanges(Lane& lane, Steinberg::int32 frames);
+  // Marks this thread as inside the plugin, in `phase`, until the scope ends (crash_marker.h).
+  crash_marker::PluginScope inside(crash_marker::Phase phase) const { return {classInfo_.name, phase}; }
   Steinberg::Vst::IEditController* controller() const;
 
   PluginConfig config_;

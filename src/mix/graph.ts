@@ -63,8 +63,6 @@ export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channe
   chains?: ChainSource;
   /** Non-zero stops the render at the next block of any chain (`ERR_ABORTED`). */
   cancel?: Int32Array;
-  /** Identifies the render in a render-pool worker's crash marker. */
-  tag?: number;
 }
 
 export interface TrackReport {
@@ -131,7 +129,7 @@ class ChainLease {
   private returned = false;
 
   constructor(private readonly source: ChainSource, slots: ChainSlot[] | undefined, options: GraphOptions, sampleRate: number) {
-    const { tail: _tail, loudness: _loudness, sampleRate: _rate, chains: _chains, cancel: _cancel, tag: _tag, ...pluginOptions } = options;
+    const { tail: _tail, loudness: _loudness, sampleRate: _rate, chains: _chains, cancel: _cancel, ...pluginOptions } = options;
     this.loading = !slots || slots.length === 0 ? Promise.resolve(null) : source.acquire(slots, { ...pluginOptions, sampleRate, channels: 2 });
     this.loading.catch(() => {});  // observed when awaited; never an unhandled rejection meanwhile
   }
@@ -152,7 +150,6 @@ async function renderThrough(lease: ChainLease, input: Float32Array[], options: 
     const result = await chain.renderAsync(input, {
       tail: options.tail ?? 'auto',
       ...(options.cancel ? { cancel: options.cancel } : {}),
-      ...(options.tag ? { tag: options.tag } : {}),
     });
     failed = false;
     return { channels: result.channels, latencySamples: result.latencySamples };

@@ -44,8 +44,6 @@ export interface MixOptions {
   chains?: ChainSource;
   /** Non-zero stops the mix at the next block or stage with `ERR_ABORTED`. */
   cancel?: Int32Array;
-  /** Identifies the render in a render-pool worker's crash marker. */
-  tag?: number;
 }
 
 export interface MixReport extends Omit<GraphReport, 'stages'> {
@@ -183,7 +181,6 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     searchPaths,
     ...(options.chains ? { chains: options.chains } : {}),
     ...(options.cancel ? { cancel: options.cancel } : {}),
-    ...(options.tag ? { tag: options.tag } : {}),
   });
   progress(0.95, 'rendered');
 

@@ -94,8 +94,6 @@ export interface NativeRenderOptions {
   tail?: number | 'auto';
   rejectNonFinite?: boolean;
   cancel?: Int32Array;
-  /** Identifies the render in a pool worker's crash marker (0: none). */
-  tag?: number;
 }
 
 export interface NativeRenderResult {
@@ -141,6 +139,8 @@ export interface NativeBinding {
   createPluginAsync(config: NativePluginConfig): Promise<NativePlugin>;
   scanBundle(path: string): BundleScan;
   liveInstances(): number;
+  /** The render-pool task this JS thread works for (0: none), charged with its plugins' crashes. */
+  setCrashTask(tag: number): void;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;

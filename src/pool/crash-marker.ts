@@ -1,23 +1,45 @@
 // The supervising side of native/host/crash_marker.h: creates the file a worker process maps,
-// and reads it after the process died to learn which render was inside which plugin.
+// and reads it after the process died to learn which task was inside which plugin, in which call.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 const HEADER_BYTES = 16;
 const SLOT_BYTES = 128;
 const PLUGIN_NAME_BYTES = 112;
-const VERSION = 1;
+const VERSION = 2;
 
 const enum SlotState {
   InPlugin = 2,
   Crashed = 3,
 }
 
+/** The plugin calls a thread can be inside, by the numbers of native/host/crash_marker.h. */
+const PHASES = [
+  'unknown',
+  'module',
+  'factory',
+  'create',
+  'initialize',
+  'connect',
+  'setupProcessing',
+  'setActive',
+  'setState',
+  'getState',
+  'controller',
+  'process',
+  'flush',
+  'terminate',
+] as const;
+
+export type PluginPhase = (typeof PHASES)[number];
+
 export interface MarkedRender {
-  /** The render's tag (its pool task id). */
+  /** The task's tag (its pool task id); 0 for a call made for no task (e.g. a reset between renders). */
   tag: number;
-  /** The plugin it was inside, by class name. */
+  /** The plugin it was inside, by class name (by bundle name while the module loads). */
   plugin: string;
+  /** The call it was inside: 'process', 'flush' (of parameter edits), 'setState', 'create'… */
+  phase: PluginPhase;
   /** The fatal signal the plugin raised, when it crashed ('SIGSEGV'…); null when it was only inside. */
   signal: string | null;
 }
@@ -47,20 +69,21 @@ export function readCrashMarker(path: string): MarkedRender[] {
   } catch {
     return [];
   }
-  if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 4) !== 'MXCM') return [];
+  if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 4) !== 'MXCM' || bytes.readUInt32LE(4) !== VERSION) return [];
   const slots = Math.min(bytes.readUInt32LE(8), Math.floor((bytes.length - HEADER_BYTES) / SLOT_BYTES));
   const marked: MarkedRender[] = [];
   for (let i = 0; i < slots; i++) {
     const at = HEADER_BYTES + i * SLOT_BYTES;
     const state = bytes.readUInt32LE(at);
     const tag = bytes.readUInt32LE(at + 4);
-    if (tag === 0 || (state !== SlotState.InPlugin && state !== SlotState.Crashed)) continue;
+    if (state !== SlotState.InPlugin && state !== SlotState.Crashed) continue;
     const name = bytes.subarray(at + 16, at + 16 + PLUGIN_NAME_BYTES);
     const end = name.indexOf(0);
     const signal = bytes.readInt32LE(at + 8);
     marked.push({
       tag,
       plugin: name.toString('utf8', 0, end < 0 ? name.length : end),
+      phase: PHASES[bytes.readUInt32LE(at + 12)] ?? 'unknown',
       signal: state === SlotState.Crashed ? (signalNames.get(signal) ?? `signal ${signal}`) : null,
     });
   }

@@ -12,6 +12,7 @@ import { MixchainError } from '../errors.js';
 import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe } from '../mix/recipe.js';
 import type { MixReport } from '../mix/render-mix.js';
+import type { MarkedRender } from './crash-marker.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { ProcessHost } from './process-host.js';
@@ -241,12 +242,12 @@ export class RenderPool {
 
   /** A render whose worker died: failed when it caused it (or already ran twice), else retried. */
   private afterDeath(job: Job, exit: HostExit): void {
-    const marked = exit.marked.find((m) => m.tag === job.id);
-    const inside = marked ? ` inside plugin '${marked.plugin}'` : '';
+    const crash = guiltyCall(exit, job.id);
+    const inside = crash ? ` inside plugin '${crash.plugin}' (${crash.phase})` : '';
     if (job.timedOut) {
-      this.fail(job, 'ERR_RENDER_TIMEOUT', `The render ran past renderTimeoutMs (${this.options.renderTimeoutMs} ms)${inside} and was stopped; its worker was replaced`);
-    } else if (marked?.signal) {
-      this.fail(job, 'ERR_WORKER_CRASHED', `Plugin '${marked.plugin}' crashed the worker (${marked.signal}) during this render; the worker was replaced and the render not retried`);
+      this.fail(job, 'ERR_RENDER_TIMEOUT', `The render ran past renderTimeoutMs (${this.options.renderTimeoutMs} ms)${inside} and was stopped; its worker was replaced`, crash);
+    } else if (crash?.signal) {
+      this.fail(job, 'ERR_WORKER_CRASHED', `Plugin '${crash.plugin}' crashed the worker (${crash.signal}) in ${crash.phase} during this render; the worker was replaced and the render not retried`, crash);
     } else if (job.attempts < MAX_ATTEMPTS && !job.settled && !this.closing) {
       this.queue.unshift(job);
     } else {
@@ -307,14 +308,18 @@ export class RenderPool {
 
   private async warm(worker: WorkerSlot): Promise<void> {
     if (this.options.warm.length > 0 && this.warmCrash === null) {
+      const warmTag = this.nextId++;
       try {
-        const outcome = await worker.host.run(this.nextId++, { kind: 'warm', specs: this.options.warm }, []);
+        const outcome = await worker.host.run(warmTag, { kind: 'warm', specs: this.options.warm }, []);
         if (outcome.ok) worker.warmInstances = outcome.warmInstances;
         else worker.warmError = `${outcome.error.code}: ${outcome.error.message}`;
       } catch (error) {
         if (!(error instanceof HostDied)) throw error;
         // A warm recipe crashes its worker: its successors start cold rather than crash in a loop.
-        this.warmCrash = `ERR_WORKER_CRASHED: warming ${this.options.warm.map((w) => (typeof w.recipe === 'string' ? w.recipe : w.recipe.name)).join(', ')} ended the worker (${error.exit.signal ?? `exit code ${error.exit.exitCode}`}); workers now start cold`;
+        const crash = guiltyCall(error.exit, warmTag);
+        const recipes = this.options.warm.map((w) => (typeof w.recipe === 'string' ? w.recipe : w.recipe.name)).join(', ');
+        const how = crash?.signal ? `plugin '${crash.plugin}' crashed it (${crash.signal}) in ${crash.phase}` : `it ended (${error.exit.signal ?? `exit code ${error.exit.exitCode}`})`;
+        this.warmCrash = `ERR_WORKER_CRASHED: warming ${recipes} ended the worker: ${how}; workers now start cold`;
         this.ended(worker);
         return;
       }
@@ -342,10 +347,11 @@ export class RenderPool {
     this.dispatch();
   }
 
-  private fail(job: Job, code: string, message: string): void {
+  private fail(job: Job, code: string, message: string, crash?: MarkedRender): void {
     this.settle(job, () => {
       this.failed[code] = (this.failed[code] ?? 0) + 1;
-      job.reject(new MixchainError(code, message));
+      const details = crash ? { plugin: crash.plugin, phase: crash.phase, signal: crash.signal } : undefined;
+      job.reject(new MixchainError(code, message, details ? { details } : undefined));
     });
   }
 
@@ -355,6 +361,12 @@ export class RenderPool {
     job.signal?.removeEventListener('abort', job.onAbort);
     answer();
   }
+}
+
+/** The plugin call a task's threads were inside when their worker died: the crashing one first. */
+function guiltyCall(exit: HostExit, tag: number): MarkedRender | undefined {
+  const calls = exit.marked.filter((m) => m.tag === tag);
+  return calls.find((m) => m.signal !== null) ?? calls[0];
 }
 
 /** Starts a render pool (see {@link PoolOptions}); close it when done. */

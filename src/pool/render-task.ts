@@ -1,9 +1,11 @@
-// The render-pool worker thread (run by piscina): renders mixes and chains on warm chains, with
-// the cancel flag and crash-marker tag of its task, and returns audio by transfer.
+// The render-pool worker thread (run by piscina, one task at a time): renders mixes and chains on
+// warm chains with the cancel flag of its task, charges every plugin call of the task to it in
+// the crash marker, and returns audio by transfer.
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { workerData } from 'node:worker_threads';
 import { decodeAudio, writeAudio } from '../audio-file.js';
 import { MixchainError } from '../errors.js';
+import { binding } from '../native/binding.js';
 import type { GraphAudio } from '../mix/graph.js';
 import { renderMix, type MixReport } from '../mix/render-mix.js';
 import type { ChainReport, ChainTask, Envelope, MixTask, Outcome, PoolResult, WarmSpec } from './task.js';
@@ -11,14 +13,14 @@ import { WarmChains } from './warm-chains.js';
 
 const warm = new WarmChains((workerData as { maxWarmInstances?: number } | undefined)?.maxWarmInstances ?? 64);
 
-async function mix(task: MixTask, cancel: Int32Array, tag: number): Promise<PoolResult<MixReport>> {
-  const { channels, sampleRate, report } = await renderMix(task.recipe, task.inputs, { ...task.options, chains: warm, cancel, tag });
+async function mix(task: MixTask, cancel: Int32Array): Promise<PoolResult<MixReport>> {
+  const { channels, sampleRate, report } = await renderMix(task.recipe, task.inputs, { ...task.options, chains: warm, cancel });
   if (task.outputPath === undefined) return { channels, sampleRate, report };
   writeAudio(task.outputPath, channels, sampleRate, task.output);
   return { sampleRate, report };
 }
 
-async function render(task: ChainTask, cancel: Int32Array, tag: number): Promise<PoolResult<ChainReport>> {
+async function render(task: ChainTask, cancel: Int32Array): Promise<PoolResult<ChainReport>> {
   const started = performance.now();
   const audio: GraphAudio =
     typeof task.input === 'string' ? await decodeAudio(task.input, task.maxSeconds === undefined ? {} : { maxSeconds: task.maxSeconds }) : task.input;
@@ -31,7 +33,7 @@ async function render(task: ChainTask, cancel: Int32Array, tag: number): Promise
   });
   let failed = true;
   try {
-    const result = await chain.renderAsync(audio.channels, { tail: task.tail ?? 0, cancel, tag });
+    const result = await chain.renderAsync(audio.channels, { tail: task.tail ?? 0, cancel });
     failed = false;
     const report: ChainReport = {
       latencySamples: result.latencySamples,
@@ -76,13 +78,15 @@ function transferred(outcome: Outcome): unknown {
 export default async function runTask({ id, task, cancel }: Envelope): Promise<unknown> {
   const flag = new Int32Array(cancel);
   let outcome: Outcome;
+  binding.setCrashTask(id);
   try {
-    const result =
-      task.kind === 'mix' ? await mix(task, flag, id) : task.kind === 'render' ? await render(task, flag, id) : await prepare(task.specs);
+    const result = task.kind === 'mix' ? await mix(task, flag) : task.kind === 'render' ? await render(task, flag) : await prepare(task.specs);
     outcome = { ok: true, result, warmInstances: warm.instances };
   } catch (error) {
     const code = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';
     outcome = { ok: false, error: { code, message: error instanceof Error ? error.message : String(error) } };
+  } finally {
+    binding.setCrashTask(0);
   }
   return transferred(outcome);
 }

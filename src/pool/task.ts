@@ -5,8 +5,8 @@ import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe, ReverbChoice } from '../mix/recipe.js';
 import type { MixInputs, MixOptions, MixReport } from '../mix/render-mix.js';
 
-/** Mix options a worker can receive (no callbacks; the pool supplies chains, cancel and tag). */
-export type PoolMixOptions = Omit<MixOptions, 'onProgress' | 'chains' | 'cancel' | 'tag'>;
+/** Mix options a worker can receive (no callbacks; the pool supplies chains and cancel). */
+export type PoolMixOptions = Omit<MixOptions, 'onProgress' | 'chains' | 'cancel'>;
 
 export interface MixTask {
   kind: 'mix';

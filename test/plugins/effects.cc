@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "controller.h"
+#include "crashes.h"
 #include "effect_class.h"
 #include "processor.h"
 
@@ -171,6 +172,16 @@ FUnknown* makeController() {
 }
 const std::vector<ParamSpec> kNoParams;
 
+template <CrashIn Where>
+EffectClass crashing(const char* name) {
+  return {name,
+          "Fx|Tools",
+          crashingProcessorId(Where),
+          crashingControllerId(Where),
+          [] { return makeCrashingProcessor(Where); },
+          [] { return makeCrashingController(Where); }};
+}
+
 }  // namespace
 
 const EffectClass kEffects[] = {
@@ -183,6 +194,15 @@ const EffectClass kEffects[] = {
     {"Mixchain Misbehave", "Fx|Tools", kIds[4][0], kIds[4][1], make<Misbehave>,
      makeController<&kMisbehaveParams, false>},
     {"Mixchain Setup Throws", "Fx|Tools", kIds[5][0], kIds[5][1], make<SetupThrows>, makeController<&kNoParams, false>},
+    crashing<CrashIn::Create>("Mixchain Crash In Create"),
+    crashing<CrashIn::Initialize>("Mixchain Crash In Initialize"),
+    crashing<CrashIn::Connect>("Mixchain Crash In Connect"),
+    crashing<CrashIn::Setup>("Mixchain Crash In Setup"),
+    crashing<CrashIn::Activate>("Mixchain Crash In Activate"),
+    crashing<CrashIn::GetState>("Mixchain Crash In Get State"),
+    crashing<CrashIn::SetState>("Mixchain Crash In Set State"),
+    crashing<CrashIn::Controller>("Mixchain Crash In Controller"),
+    crashing<CrashIn::Terminate>("Mixchain Crash In Terminate"),
 };
 const int kEffectCount = sizeof(kEffects) / sizeof(kEffects[0]);
 const char* const kBundleVendor = "mixchain";
