@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { writeAudio } from '../audio-file.js';
 import { speakVocal, synthesizeBeat } from '../demo/material.js';
 import { renderMixFile } from '../mix/render-mix.js';
@@ -16,8 +16,16 @@ const script =
  * `mixchain demo`: makes its own material (a vocal spoken by espeak-ng, a beat synthesised
  * here) and mixes it with the default recipe.
  */
-export async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean', default: false } } });
+export function addDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('mix a vocal spoken by espeak-ng over a synthesised beat with the default recipe')
+    .option('-o, --output <file>', 'the mix (default: demo-mix.wav in a folder under the system temp folder)')
+    .option('--json', 'print the report as JSON')
+    .action(demo);
+}
+
+async function demo(values: { output?: string; json?: boolean }): Promise<void> {
   const folder = join(tmpdir(), 'mixchain-demo');
   mkdirSync(folder, { recursive: true });
   const vocal = join(folder, 'vocal.wav');
@@ -27,5 +35,4 @@ export async function demo(args: string[]): Promise<number> {
   writeAudio(beat, synthesizeBeat(16), 44100, { sampleType: 'float' });
   const report = await renderMixFile('default', { vocal, beat }, output, {});
   console.log(values.json ? JSON.stringify(report, null, 2) : `demo: a vocal spoken by espeak-ng over a synthesised beat\n${formatMixReport(report, output)}`);
-  return 0;
 }

@@ -1,66 +1,57 @@
 #!/usr/bin/env node
-// mixchain: the command line. Each command lives in its own module; this file dispatches and
-// turns errors into a one-line message (with the code) and exit status 1.
+// mixchain: the command line. Each command lives in its own module and adds itself to the program
+// here. This file decides how a run ends: a usage error (an unknown option, a missing value) prints
+// commander's message and that command's help and exits 2; an error from the library prints its
+// code and message on one line and exits 1.
+import { Command, CommanderError } from 'commander';
 import { MixchainError } from '../errors.js';
-import { pluginsInfo } from './plugins-info.js';
-import { pluginsLs, pluginsStatus, pluginsSync } from './plugins-sync.js';
-import { render } from './render.js';
-import { demo } from './demo.js';
-import { mix } from './mix.js';
-import { recipes } from './recipes.js';
+import { addPluginsInfoCommand } from './plugins-info.js';
+import { addPluginsSyncCommands } from './plugins-sync.js';
+import { addRenderCommand } from './render.js';
+import { addDemoCommand } from './demo.js';
+import { addMixCommand } from './mix.js';
+import { addRecipesCommand } from './recipes.js';
 
-const usage = `usage:
-  mixchain plugins info <bundle> [--class <name>] [--json]
-  mixchain plugins sync [--prune] [--recipe <recipe>]... [--concurrency N] [--json]
-  mixchain plugins ls [--local] [--json]
-  mixchain plugins status [--recipe <recipe>]... [--json]
-  mixchain render <in> -o <out> --chain <bundle>[,<bundle>...] [--set <slot>:<param>=<value>[:n]]...
-                  [--preset <slot>:<file.vstpreset>]... [--block N] [--tail auto|<seconds>]
-                  [--sample-type pcm16|pcm24|float] [--json]
-  mixchain mix --vocal <file> [--beat <file>] [--extra <file>]... [--recipe default|hise|<file.json>]
-              [--reverb reverb1|reverb2|reverb3new|none] [--doubler] [--robot] [--vocal-gain dB] [--beat-gain dB]
-              [--lufs <LUFS>|streaming|apple|podcast|broadcast|none] [--start s --duration s]
-              [--sample-rate Hz] [--block N] [--sample-type pcm16|pcm24|float] -o <out> [--json]
-  mixchain recipes [<recipe>...] [--json]
-  mixchain demo [-o <out.wav>] [--json]
+const program = new Command('mixchain')
+  .description('Host VST3 plugin chains: render a file through plugins, mix a vocal over a beat')
+  .addHelpText(
+    'after',
+    `
+Run mixchain <command> --help for a command's options.
 
 A bundle is a path or a name looked up in $VST_LINUX_DIR, ~/.vst3, /usr/lib/vst3, /usr/local/lib/vst3;
 add a class as <bundle>:<class name> when the bundle holds several. plugins sync reads R2_ACCOUNT_ID
 (or R2_ENDPOINT), R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET_NAME, R2_VST_PREFIX, VST_LINUX_DIR. Values are given as the plugin
-displays them (-20 for a threshold in dB); append :n for a normalized 0..1 value.`;
+displays them (-20 for a threshold in dB); append :n for a normalized 0..1 value.`,
+  )
+  // Set before the commands are added, which inherit them: commander throws instead of calling
+  // process.exit (so the exit status is decided below), and prefixes its messages as ours are.
+  .exitOverride()
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(`mixchain: ${text.replace(/^error: /, '')}`) });
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'plugins' && rest[0] === 'info') return pluginsInfo(rest.slice(1));
-  if (command === 'plugins' && rest[0] === 'sync') return pluginsSync(rest.slice(1));
-  if (command === 'plugins' && rest[0] === 'ls') return pluginsLs(rest.slice(1));
-  if (command === 'plugins' && rest[0] === 'status') return pluginsStatus(rest.slice(1));
-  if (command === 'render') return render(rest);
-  if (command === 'demo') return demo(rest);
-  if (command === 'mix') return mix(rest);
-  if (command === 'recipes') return recipes(rest);
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(usage);
-    return 0;
-  }
-  console.error(`mixchain: unknown command '${argv.join(' ')}'\n\n${usage}`);
-  return 2;
-}
+const plugins = program.command('plugins').description('describe plugin bundles; sync them from the bucket');
+addPluginsInfoCommand(plugins);
+addPluginsSyncCommands(plugins);
+addRenderCommand(program);
+addMixCommand(program);
+addRecipesCommand(program);
+addDemoCommand(program);
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof MixchainError) {
-      console.error(`mixchain: ${error.code}: ${error.message}`);
-    } else if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`mixchain: ${error.message}\n\n${usage}`);
-      process.exitCode = 2;
-      return;
-    } else {
-      console.error(error);
-    }
+const args = process.argv.slice(2);
+try {
+  // Bare `mixchain` asks for the usage: it goes to stdout with status 0, as `mixchain --help` does.
+  if (args.length === 0) program.outputHelp();
+  else await program.parseAsync(args, { from: 'user' });
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander has printed the message or the help; only `--help` and `help` end with 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof MixchainError) {
+    console.error(`mixchain: ${error.code}: ${error.message}`);
     process.exitCode = 1;
-  },
-);
+  } else {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}

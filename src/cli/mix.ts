@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { progressBar } from './progress.js';
+import { numberOption, numberOrWordOption, repeatableOption } from './option-values.js';
 import { renderMixFile, type MixReport } from '../mix/render-mix.js';
-import { invalidArgument } from '../errors.js';
 import type { ReverbChoice } from '../mix/recipe.js';
 import type { WriteAudioOptions } from '../audio-file.js';
 
@@ -26,56 +26,68 @@ export function formatMixReport(report: MixReport, output: string): string {
   return lines.join('\n');
 }
 
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed)) throw invalidArgument(flag, 'a number', value);
-  return parsed;
+/** The options as commander reads them (`--vocal-gain` is `vocalGain`). */
+interface MixFlags {
+  vocal: string;
+  beat?: string;
+  extra?: string[];
+  recipe: string;
+  reverb?: ReverbChoice;
+  doubler?: boolean;
+  robot?: boolean;
+  vocalGain?: number;
+  beatGain?: number;
+  lufs?: number | string;
+  start?: number;
+  duration?: number;
+  sampleRate?: number;
+  block?: number;
+  sampleType?: WriteAudioOptions['sampleType'];
+  output: string;
+  json?: boolean;
 }
 
 /** `mixchain mix`: a vocal (and beat) through a recipe to a loudness-targeted master. */
-export async function mix(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      vocal: { type: 'string' },
-      beat: { type: 'string' },
-      extra: { type: 'string', multiple: true, default: [] },
-      recipe: { type: 'string', default: 'default' },
-      reverb: { type: 'string' },
-      doubler: { type: 'boolean' },
-      robot: { type: 'boolean' },
-      'vocal-gain': { type: 'string' },
-      'beat-gain': { type: 'string' },
-      lufs: { type: 'string' },
-      start: { type: 'string' },
-      duration: { type: 'string' },
-      'sample-rate': { type: 'string' },
-      block: { type: 'string' },
-      'sample-type': { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      json: { type: 'boolean', default: false },
-    },
+export function addMixCommand(program: Command): void {
+  program
+    .command('mix')
+    .description('mix a vocal (and a beat) through a recipe to a loudness-targeted master')
+    .requiredOption('--vocal <file>', 'the vocal (any format ffmpeg reads)')
+    .option('--beat <file>', 'the beat / instrumental')
+    .addOption(repeatableOption('--extra <file>', 'an extra vocal (ad-libs), through the vocal chain; repeatable'))
+    .option('--recipe <recipe>', 'default, hise or a recipe file (.json)', 'default')
+    .option('--reverb <reverb>', "reverb1, reverb2, reverb3new or none (default: the recipe's)")
+    .option('--doubler', 'add the doubler')
+    .option('--robot', 'add the robot voice')
+    .addOption(numberOption('--vocal-gain <dB>', "added to the recipe's vocal gain"))
+    .addOption(numberOption('--beat-gain <dB>', "added to the recipe's beat gain"))
+    .addOption(numberOrWordOption('--lufs <LUFS>', "loudness target in LUFS, or streaming (-14), apple (-16), podcast (-16), broadcast (-23), none (default: the recipe's)"))
+    .addOption(numberOption('--start <s>', 'preview: start here (the plugins are fed up to 10 s before it); needs --duration'))
+    .addOption(numberOption('--duration <s>', 'preview: this many seconds'))
+    .addOption(numberOption('--sample-rate <Hz>', "session sample rate (default: the recipe's, else 44100)"))
+    .addOption(numberOption('--block <N>', 'largest block in frames: a power of two from 32 to 8192'))
+    .option('--sample-type <type>', 'for wav and flac: pcm16, pcm24 (default) or float (wav only)')
+    .requiredOption('-o, --output <file>', 'the mix (format by extension)')
+    .option('--json', 'print the report as JSON')
+    .action(mix);
+}
+
+async function mix(flags: MixFlags): Promise<void> {
+  const progress = flags.json ? undefined : progressBar();
+  const inputs = { vocal: flags.vocal, ...(flags.beat ? { beat: flags.beat } : {}), extras: flags.extra ?? [] };
+  const report = await renderMixFile(flags.recipe, inputs, flags.output, {
+    reverb: flags.reverb,
+    doubler: flags.doubler,
+    robot: flags.robot,
+    vocalGainDb: flags.vocalGain,
+    beatGainDb: flags.beatGain,
+    lufs: flags.lufs,
+    start: flags.start,
+    duration: flags.duration,
+    sampleRate: flags.sampleRate,
+    maxBlockSize: flags.block,
+    output: flags.sampleType === undefined ? undefined : { sampleType: flags.sampleType },
+    onProgress: progress,
   });
-  if (!values.vocal) throw invalidArgument('--vocal', 'a vocal file', undefined);
-  if (!values.output) throw invalidArgument('-o', 'an output file', undefined);
-  const lufsTarget = values.lufs === undefined ? undefined : Number.isFinite(Number(values.lufs)) ? Number(values.lufs) : values.lufs;
-  const options = {
-    ...(values.reverb === undefined ? {} : { reverb: values.reverb as ReverbChoice }),
-    ...(values.doubler === undefined ? {} : { doubler: values.doubler }),
-    ...(values.robot === undefined ? {} : { robot: values.robot }),
-    ...(values['vocal-gain'] === undefined ? {} : { vocalGainDb: number(values['vocal-gain'], '--vocal-gain')! }),
-    ...(values['beat-gain'] === undefined ? {} : { beatGainDb: number(values['beat-gain'], '--beat-gain')! }),
-    ...(lufsTarget === undefined ? {} : { lufs: lufsTarget }),
-    ...(values.start === undefined ? {} : { start: number(values.start, '--start')! }),
-    ...(values.duration === undefined ? {} : { duration: number(values.duration, '--duration')! }),
-    ...(values['sample-rate'] === undefined ? {} : { sampleRate: number(values['sample-rate'], '--sample-rate')! }),
-    ...(values.block === undefined ? {} : { maxBlockSize: number(values.block, '--block')! }),
-    ...(values['sample-type'] === undefined ? {} : { output: { sampleType: values['sample-type'] } as WriteAudioOptions }),
-  };
-  const progress = values.json ? undefined : progressBar();
-  const inputs = { vocal: values.vocal, ...(values.beat ? { beat: values.beat } : {}), extras: values.extra };
-  const report = await renderMixFile(values.recipe, inputs, values.output, { ...options, ...(progress ? { onProgress: progress } : {}) });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatMixReport(report, values.output));
-  return 0;
+  console.log(flags.json ? JSON.stringify(report, null, 2) : formatMixReport(report, flags.output));
 }

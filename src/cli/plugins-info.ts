@@ -1,16 +1,20 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { loadPlugin, scanBundle } from '../plugin.js';
 import { splitClass } from './slots.js';
 
 /** `mixchain plugins info <bundle>`: classes, vendor, parameters, buses, latency, tail. */
-export async function pluginsInfo(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { class: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  if (positionals.length !== 1) throw new TypeError('plugins info takes one bundle');
-  const { bundle, className } = splitClass(positionals[0]!);
+export function addPluginsInfoCommand(plugins: Command): void {
+  plugins
+    .command('info')
+    .description("a bundle's classes, vendor, parameters, buses, latency and tail")
+    .argument('<bundle>', 'a path or a name, <bundle>:<class> to pick a class')
+    .option('--class <name>', 'the class to load when the bundle holds several')
+    .option('--json', 'print the description as JSON')
+    .action(pluginsInfo);
+}
+
+async function pluginsInfo(spec: string, values: { class?: string; json?: boolean }): Promise<void> {
+  const { bundle, className } = splitClass(spec);
   const scan = scanBundle(bundle);
   const effects = scan.classes.filter((c) => c.category === 'Audio Module Class');
   const chosen = values.class ?? className ?? (effects.length === 1 ? undefined : effects[0]?.name);
@@ -24,7 +28,7 @@ export async function pluginsInfo(args: string[]): Promise<number> {
   const info = { ...scan, plugin: plugin.info, parameters };
   if (values.json) {
     console.log(JSON.stringify(info, null, 2));
-    return 0;
+    return;
   }
   const lines = [
     `${scan.bundlePath}`,
@@ -45,5 +49,4 @@ export async function pluginsInfo(args: string[]): Promise<number> {
     }),
   ];
   console.log(lines.join('\n'));
-  return 0;
 }

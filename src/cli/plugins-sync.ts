@@ -1,10 +1,34 @@
 // `mixchain plugins sync | ls | status`: the plugin bundles from the bucket, what is installed,
 // and whether storage is configured.
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { syncConfigFromEnv } from '../sync/config.js';
 import { localBundles, pluginStatus } from '../sync/status.js';
 import { SyncFailedError, syncBundles, type SyncReport } from '../sync/sync.js';
 import { progressBar } from './progress.js';
+import { numberOption, repeatableOption } from './option-values.js';
+
+export function addPluginsSyncCommands(plugins: Command): void {
+  plugins
+    .command('sync')
+    .description('download the plugin bundles from the bucket that are new or changed')
+    .option('--prune', 'also remove bundles gone from the bucket')
+    .addOption(repeatableOption('--recipe <recipe>', 'fail at once, naming every bundle the recipe needs that the bucket lacks; repeatable'))
+    .addOption(numberOption('--concurrency <N>', 'downloads at once (default 4)'))
+    .option('--json', 'print the report as JSON')
+    .action(pluginsSync);
+  plugins
+    .command('ls')
+    .description('the installed bundles, their ETag and size, and whether the bucket has a newer one')
+    .option('--local', 'do not ask the bucket')
+    .option('--json', 'print the list as JSON')
+    .action(pluginsLs);
+  plugins
+    .command('status')
+    .description('whether storage is configured: provider, bucket, prefix, last sync, missing bundles')
+    .addOption(repeatableOption('--recipe <recipe>', 'list the bundles this recipe needs that are not installed; repeatable'))
+    .option('--json', 'print the status as JSON')
+    .action(pluginsStatus);
+}
 
 function describeReport(report: SyncReport): string {
   const lines = [
@@ -19,11 +43,7 @@ function describeReport(report: SyncReport): string {
   return lines.join('\n');
 }
 
-export async function pluginsSync(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { prune: { type: 'boolean', default: false }, recipe: { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, concurrency: { type: 'string' } },
-  });
+async function pluginsSync(values: { prune?: boolean; recipe?: string[]; concurrency?: number; json?: boolean }): Promise<void> {
   const config = syncConfigFromEnv();
   const bar = values.json ? undefined : progressBar();
   let report: SyncReport;
@@ -31,7 +51,7 @@ export async function pluginsSync(args: string[]): Promise<number> {
     report = await syncBundles(config, {
       prune: values.prune,
       recipes: values.recipe ?? [],
-      ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      concurrency: values.concurrency,
       ...(bar ? { onProgress: (p) => bar(p.totalBytes ? p.bytes / p.totalBytes : 1, `${p.bundle} ${p.phase}`) } : {}),
     });
   } catch (error) {
@@ -40,17 +60,16 @@ export async function pluginsSync(args: string[]): Promise<number> {
   }
   if (bar) bar(1, 'done');
   console.log(values.json ? JSON.stringify(report, null, 2) : describeReport(report));
-  return report.failed.length > 0 ? 1 : 0;
+  if (report.failed.length > 0) process.exitCode = 1;
 }
 
-export async function pluginsLs(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, local: { type: 'boolean', default: false } } });
+async function pluginsLs(values: { local?: boolean; json?: boolean }): Promise<void> {
   const status = pluginStatus();
   const config = status.configured && !values.local ? syncConfigFromEnv() : { localDir: status.localDir };
   const bundles = await localBundles(config, !values.local && status.configured);
   if (values.json) {
     console.log(JSON.stringify(bundles, null, 2));
-    return 0;
+    return;
   }
   console.log(`${status.localDir}: ${bundles.length} bundle${bundles.length === 1 ? '' : 's'}`);
   for (const b of bundles) {
@@ -58,15 +77,13 @@ export async function pluginsLs(args: string[]): Promise<number> {
     const remote = b.inBucket === null ? '' : b.inBucket === false ? ', not in the bucket' : b.newerInBucket ? ', NEWER IN THE BUCKET' : ', up to date';
     console.log(`  ${b.name.padEnd(20)} ${version}${remote}`);
   }
-  return 0;
 }
 
-export async function pluginsStatus(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, recipe: { type: 'string', multiple: true } } });
+async function pluginsStatus(values: { recipe?: string[]; json?: boolean }): Promise<void> {
   const status = pluginStatus(process.env, values.recipe);
   if (values.json) {
     console.log(JSON.stringify(status, null, 2));
-    return 0;
+    return;
   }
   const storage = status.storage;
   console.log(storage ? `storage: ${storage.provider}, bucket ${storage.bucket}, prefix ${storage.prefix}/, endpoint ${storage.endpoint}` : `storage: not configured (${status.problem})`);
@@ -74,5 +91,4 @@ export async function pluginsStatus(args: string[]): Promise<number> {
   for (const [recipe, missing] of Object.entries(status.missing)) {
     console.log(`recipe ${recipe}: ${missing.length ? `missing ${missing.join(', ')}` : 'every bundle installed'}`);
   }
-  return 0;
 }

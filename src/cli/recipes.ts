@@ -1,11 +1,19 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { findBundle } from '../bundles.js';
 import { builtinRecipes, loadRecipe, ROLES } from '../mix/recipe.js';
 
 /** `mixchain recipes`: the recipes, their roles, and whether each role's plugins are installed. */
-export async function recipes(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  const names = positionals.length ? positionals : builtinRecipes();
+export function addRecipesCommand(program: Command): void {
+  program
+    .command('recipes')
+    .description("the recipes, their roles, and whether each role's plugins are installed")
+    .argument('[recipe...]', 'built-in names or recipe files (.json); default: every built-in recipe')
+    .option('--json', 'print the list as JSON')
+    .action(recipes);
+}
+
+function recipes(given: string[], values: { json?: boolean }): void {
+  const names = given.length ? given : builtinRecipes();
   const listing = names.map((name) => {
     const recipe = loadRecipe(name);
     return {
@@ -24,7 +32,7 @@ export async function recipes(args: string[]): Promise<number> {
   });
   if (values.json) {
     console.log(JSON.stringify(listing, null, 2));
-    return 0;
+    return;
   }
   for (const recipe of listing) {
     console.log(`${recipe.name}: ${recipe.description}`);
@@ -33,5 +41,4 @@ export async function recipes(args: string[]): Promise<number> {
       console.log(`  ${role.role.padEnd(10)} ${role.placement.padEnd(6)} ${plugins}`);
     }
   }
-  return 0;
 }

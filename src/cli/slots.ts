@@ -1,6 +1,7 @@
 import { invalidArgument } from '../errors.js';
 import type { ChainSlot } from '../chain.js';
 import type { ParameterInput } from '../plugin.js';
+import { numberIn } from './option-values.js';
 
 /** `<bundle>` or `<bundle>:<class name>`. */
 export function splitClass(spec: string): { bundle: string; className?: string } {
@@ -30,11 +31,11 @@ export function applySet(slots: ChainSlot[], spec: string): void {
   const text = normalized ? raw.slice(0, -2) : raw;
   const slot = slots[index]!;
   if (normalized) {
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value)) throw invalidArgument(`--set ${spec}`, 'a number before :n', text, 'ERR_VALUE_OUT_OF_RANGE');
+    const value = numberIn(text);
+    if (value === undefined) throw invalidArgument(`--set ${spec}`, 'a number before :n', text, 'ERR_VALUE_OUT_OF_RANGE');
     slot.normalizedParameters = { ...slot.normalizedParameters, [param]: value };
   } else {
-    const value: ParameterInput = text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    const value: ParameterInput = numberIn(text) ?? text;
     slot.parameters = { ...slot.parameters, [param]: value };
   }
 }
