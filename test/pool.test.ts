@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, createPool, readAudio, renderMix, writeAudio, type RenderPool } from '../src/index.js';
+import { MixchainError, createPool, readAudio, renderMix, writeAudio, type RenderPool } from '../src/index.js';
 import { audio, expectSame, gain, RATE, reference, rejection, rendersSucceed, until } from './fixtures/pool.js';
-import { testBundle, zamFolder } from './helpers.js';
+import { testBundle, testSignal, zamFolder } from './helpers.js';
 
 const misbehave = (fault: string, after = 0.2) => [...gain, { plugin: testBundle, className: 'Mixchain Misbehave', parameters: { Fault: fault, After: after } }];
 const reverb = [{ plugin: `${zamFolder}/ZamVerb.vst3` }];
