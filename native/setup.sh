@@ -29,6 +29,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# npm install runs the package's install script: the one cmake-js build of the addon, our
+# effects and the test plugins. Then the TypeScript.
 npm install --no-audit --no-fund
-npm run build
+npm run build:ts
 npm run demo

@@ -28,6 +28,9 @@ export type { AudioData, ReadAudioOptions, WriteAudioOptions } from './audio-fil
 export { resolveBundle, findBundle, listBundles, pluginFolders } from './bundles.js';
 export { MixchainError } from './errors.js';
 export { liveInstances } from './instances.js';
+export { capturePluginOutput } from './plugin-output.js';
+export type { PluginOutputLine, PluginOutputCapture } from './plugin-output.js';
+export type { PluginPhase } from './plugin-phase.js';
 export { renderFile } from './render-file.js';
 export type { RenderFileOptions, RenderReport } from './render-file.js';
 export { measureLoudness, measureLoudnessAsync, resample, resampleAsync } from './dsp.js';
@@ -43,7 +46,7 @@ export type { Recipe, RecipeRole, RecipePlugin, Role, ReverbChoice } from './mix
 export type { ChainSource } from './mix/graph.js';
 export { createPool, RenderPool } from './pool/pool.js';
 export type { PoolRenderOptions, PoolMixInputs, PoolChainOptions } from './pool/pool.js';
-export type { PoolOptions, Isolation } from './pool/options.js';
+export type { PoolOptions, Isolation, PluginOutput } from './pool/options.js';
 export type { PoolStats, WorkerStats } from './pool/stats.js';
 export type { WarmSpec, PoolMixOptions, PoolResult, ChainReport } from './pool/task.js';
 export { syncBundles, recipeBundles, SyncFailedError } from './sync/sync.js';

@@ -6,6 +6,7 @@
 #include "addon/chain_wrap.h"
 #include "addon/convert.h"
 #include "addon/errors.h"
+#include "addon/plugin_output.h"
 #include "addon/plugin_wrap.h"
 #include "host/control_thread.h"
 #include "host/crash_marker.h"
@@ -27,6 +28,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                        });
   defineAudioFileFunctions(env, exports);
   defineAudioDspFunctions(env, exports);
+  definePluginOutputFunctions(env, exports);
   env.AddCleanupHook(&Addon::cleanup, this);
 }
 

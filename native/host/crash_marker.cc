@@ -17,7 +17,7 @@ namespace {
 
 constexpr uint32_t kVersion = 2;
 constexpr uint32_t kSlotSize = 128;
-constexpr size_t kPluginNameSize = 112;
+constexpr size_t kPluginNameSize = 104;
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 struct Header {
@@ -32,16 +32,20 @@ struct Slot {
   uint32_t tag;
   int32_t signal;
   uint32_t phase;
+  uint64_t sequence;  // of the call entered last on this slot: of calls in progress, which began last
   char plugin[kPluginNameSize];
 };
 static_assert(sizeof(Slot) == kSlotSize, "the slot layout is shared with the TypeScript reader");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "slots are written from signal handlers");
 
-Slot* slots = nullptr;
 uint32_t slotCount = 0;
+// Set once (slotCount first), read by every thread that enters a plugin.
+std::atomic<Slot*> slots{nullptr};
 struct sigaction previousActions[NSIG];
 
 thread_local uint32_t threadTask = 0;
+std::atomic<uint64_t> callSequence{0};
+std::atomic<CallEndHook> callEndHook{nullptr};
 
 // This thread's slot, claimed on its first call into a plugin and given back when the thread ends.
 struct ThreadSlot {
@@ -53,11 +57,12 @@ struct ThreadSlot {
 thread_local ThreadSlot threadSlot;
 
 Slot* claimSlot() {
-  if (threadSlot.slot || !slots) return threadSlot.slot;
+  Slot* all = slots.load(std::memory_order_acquire);
+  if (threadSlot.slot || !all) return threadSlot.slot;
   for (uint32_t i = 0; i < slotCount; ++i) {
     uint32_t expected = static_cast<uint32_t>(SlotState::Free);
-    if (slots[i].state.compare_exchange_strong(expected, static_cast<uint32_t>(SlotState::Claimed))) {
-      threadSlot.slot = &slots[i];
+    if (all[i].state.compare_exchange_strong(expected, static_cast<uint32_t>(SlotState::Claimed))) {
+      threadSlot.slot = &all[i];
       break;
     }
   }
@@ -82,6 +87,16 @@ void onFatalSignal(int signal, siginfo_t* info, void* context) {
   }
 }
 
+void installSignalHandlers() {
+  for (int signal : kFatalSignals) {
+    struct sigaction action {};
+    action.sa_sigaction = onFatalSignal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal, &action, &previousActions[signal]);
+  }
+}
+
 void open(const char* path) {
   const int fd = ::open(path, O_RDWR);
   if (fd < 0) return;
@@ -95,24 +110,63 @@ void open(const char* path) {
   void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);
   if (mapped == MAP_FAILED) return;
-  slots = reinterpret_cast<Slot*>(static_cast<char*>(mapped) + sizeof(Header));
   slotCount = header.slotCount;
-  for (int signal : kFatalSignals) {
-    struct sigaction action {};
-    action.sa_sigaction = onFatalSignal;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&action.sa_mask);
-    sigaction(signal, &action, &previousActions[signal]);
-  }
+  slots.store(reinterpret_cast<Slot*>(static_cast<char*>(mapped) + sizeof(Header)), std::memory_order_release);
+  installSignalHandlers();
 }
+
+std::once_flag opened;
 
 }  // namespace
 
 void openFromEnvironment() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+  std::call_once(opened, [] {
     if (const char* path = std::getenv("MIXCHAIN_CRASH_MARKER"); path && *path) open(path);
   });
+}
+
+void openInMemory() {
+  openFromEnvironment();
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (slots.load(std::memory_order_acquire)) return;
+    constexpr uint32_t kSlots = 256;
+    // Never freed: threads may hold slots until the process ends. Zeroed memory: every slot Free.
+    void* mapped =
+        mmap(nullptr, size_t{kSlots} * kSlotSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) return;
+    slotCount = kSlots;
+    slots.store(static_cast<Slot*>(mapped), std::memory_order_release);
+  });
+}
+
+const char* phaseName(Phase phase) {
+  static const char* const names[] = {"unknown",    "module",          "factory",   "create",   "initialize",
+                                      "connect",    "setupProcessing", "setActive", "setState", "getState",
+                                      "controller", "process",         "flush",     "terminate"};
+  const auto index = static_cast<size_t>(phase);
+  return index < sizeof names / sizeof names[0] ? names[index] : "unknown";
+}
+
+void setCallEndHook(CallEndHook hook) {
+  callEndHook.store(hook, std::memory_order_release);
+}
+
+bool currentCall(Call& call) {
+  // Read while other threads write: a name caught mid-copy is possible and harmless here (it
+  // only labels a line of output); the state and sequence are what choose the call.
+  const Slot* all = slots.load(std::memory_order_acquire);
+  const Slot* chosen = nullptr;
+  for (uint32_t i = 0; all && i < slotCount; ++i) {
+    const Slot& slot = all[i];
+    if (slot.state.load(std::memory_order_acquire) != static_cast<uint32_t>(SlotState::InPlugin)) continue;
+    if (!chosen || slot.sequence > chosen->sequence) chosen = &slot;
+  }
+  if (!chosen) return false;
+  call.plugin.assign(chosen->plugin, strnlen(chosen->plugin, kPluginNameSize));
+  call.phase = static_cast<Phase>(chosen->phase);
+  call.task = chosen->tag;
+  return true;
 }
 
 uint32_t currentTask() {
@@ -147,6 +201,7 @@ PluginScope::PluginScope(const std::string& plugin, Phase phase) {
   slot->phase = static_cast<uint32_t>(phase);
   slot->tag = threadTask;
   slot->signal = 0;
+  slot->sequence = ++callSequence;
   slot->state.store(static_cast<uint32_t>(SlotState::InPlugin), std::memory_order_release);
   active_ = true;
 }
@@ -154,6 +209,11 @@ PluginScope::PluginScope(const std::string& plugin, Phase phase) {
 PluginScope::~PluginScope() {
   if (!active_) return;
   Slot* slot = threadSlot.slot;
+  const auto phase = static_cast<Phase>(slot->phase);
+  if (CallEndHook hook = callEndHook.load(std::memory_order_acquire);
+      hook && phase != Phase::Process && phase != Phase::Flush) {
+    hook(Call{std::string(slot->plugin, strnlen(slot->plugin, kPluginNameSize)), phase, slot->tag});
+  }
   if (previousState_ == static_cast<uint32_t>(SlotState::InPlugin)) {
     slot->state.store(static_cast<uint32_t>(SlotState::Claimed), std::memory_order_release);
     std::memcpy(slot->plugin, previousPlugin_, kPluginNameSize);

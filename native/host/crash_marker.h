@@ -9,10 +9,12 @@
 // of async calls by addon::runAsync, so a crash in a lifecycle call made on behalf of a render
 // is charged to that render.
 //
-// Enabled when MIXCHAIN_CRASH_MARKER names the file (the render pool's child processes); without
-// it the scopes only carry the tag. The layout (little-endian) is read by src/pool/crash-marker.ts:
+// Enabled when MIXCHAIN_CRASH_MARKER names the file (the render pool's child processes), or in
+// memory only while plugin output is captured (output_capture.h asks who wrote); otherwise the
+// scopes only carry the tag. The layout (little-endian) is read by src/pool/crash-marker.ts:
 //   header  magic "MXCM", u32 version = 2, u32 slot count, u32 slot size (128)
-//   slot    u32 state, u32 task tag, i32 signal, u32 phase, char plugin[112] (NUL-ended)
+//   slot    u32 state, u32 task tag, i32 signal, u32 phase, u64 call sequence (which call began last),
+//           char plugin[104] (NUL-ended)
 #pragma once
 
 #include <cstdint>
@@ -43,6 +45,25 @@ enum class Phase : uint32_t {
 // Maps the file named by MIXCHAIN_CRASH_MARKER (once per process) and installs the fatal-signal
 // handlers that flag the crashing thread's slot before the previous handlers run.
 void openFromEnvironment();
+// Slots in this process's memory when no file was opened (output capture needs them, not a file).
+void openInMemory();
+
+// A call into a plugin as the marker saw it.
+struct Call {
+  std::string plugin;
+  Phase phase = Phase::None;
+  uint32_t task = 0;
+};
+// The phase's name as the TypeScript side spells it (src/plugin-phase.ts).
+const char* phaseName(Phase phase);
+
+// The call a thread is inside now, the most recently entered if several. False when none is.
+bool currentCall(Call& call);
+
+// Called as a lifecycle call (any phase but process and flush) returns, still marked inside it:
+// output capture collects what the call printed, charged to it. Null: nothing to do.
+using CallEndHook = void (*)(const Call& call);
+void setCallEndHook(CallEndHook hook);
 
 // The task this thread works for (0: none).
 uint32_t currentTask();
@@ -74,7 +95,7 @@ class PluginScope {
   bool active_ = false;
   uint32_t previousState_ = 0;
   uint32_t previousPhase_ = 0;
-  char previousPlugin_[112];
+  char previousPlugin_[104];
 };
 
 }  // namespace mixchain::crash_marker

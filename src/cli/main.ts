@@ -5,6 +5,7 @@
 // code and message on one line and exits 1.
 import { Command, CommanderError } from 'commander';
 import { MixchainError } from '../errors.js';
+import { capturePluginOutput } from '../plugin-output.js';
 import { addPluginsInfoCommand } from './plugins-info.js';
 import { addPluginsSyncCommands } from './plugins-sync.js';
 import { addRenderCommand } from './render.js';
@@ -39,11 +40,15 @@ addRecipesCommand(program);
 addDemoCommand(program);
 
 const args = process.argv.slice(2);
+// With --json, stdout carries the JSON alone: what plugins print goes to stderr, labelled.
+const pluginOutput = args.includes('--json') ? capturePluginOutput() : null;
 try {
   // Bare `mixchain` asks for the usage: it goes to stdout with status 0, as `mixchain --help` does.
   if (args.length === 0) program.outputHelp();
   else await program.parseAsync(args, { from: 'user' });
+  pluginOutput?.stop();
 } catch (error) {
+  pluginOutput?.stop();
   if (error instanceof CommanderError) {
     // commander has printed the message or the help; only `--help` and `help` end with 0.
     process.exitCode = error.exitCode === 0 ? 0 : 2;

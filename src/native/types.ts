@@ -134,6 +134,15 @@ export interface NativeLoudness {
   truePeakDbtp: number;
 }
 
+/** A line a plugin printed; plugin, phase (a crash-marker number) and task when a call was known. */
+export interface NativeOutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  plugin?: string;
+  phase?: number;
+  task?: number;
+}
+
 export interface NativeBinding {
   createPlugin(config: NativePluginConfig): NativePlugin;
   createPluginAsync(config: NativePluginConfig): Promise<NativePlugin>;
@@ -141,6 +150,8 @@ export interface NativeBinding {
   liveInstances(): number;
   /** The render-pool task this JS thread works for (0: none), charged with its plugins' crashes. */
   setCrashTask(tag: number): void;
+  captureOutput(onLine?: (line: NativeOutputLine) => void): { stdoutFd: number; stderrFd: number };
+  stopOutputCapture(): void;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;

@@ -2,36 +2,18 @@
 // and reads it after the process died to learn which task was inside which plugin, in which call.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import { phaseName, type PluginPhase } from '../plugin-phase.js';
 
 const HEADER_BYTES = 16;
 const SLOT_BYTES = 128;
-const PLUGIN_NAME_BYTES = 112;
+const PLUGIN_NAME_BYTES = 104;
+const PLUGIN_NAME_AT = 24;
 const VERSION = 2;
 
 const enum SlotState {
   InPlugin = 2,
   Crashed = 3,
 }
-
-/** The plugin calls a thread can be inside, by the numbers of native/host/crash_marker.h. */
-const PHASES = [
-  'unknown',
-  'module',
-  'factory',
-  'create',
-  'initialize',
-  'connect',
-  'setupProcessing',
-  'setActive',
-  'setState',
-  'getState',
-  'controller',
-  'process',
-  'flush',
-  'terminate',
-] as const;
-
-export type PluginPhase = (typeof PHASES)[number];
 
 export interface MarkedRender {
   /** The task's tag (its pool task id); 0 for a call made for no task (e.g. a reset between renders). */
@@ -77,13 +59,13 @@ export function readCrashMarker(path: string): MarkedRender[] {
     const state = bytes.readUInt32LE(at);
     const tag = bytes.readUInt32LE(at + 4);
     if (state !== SlotState.InPlugin && state !== SlotState.Crashed) continue;
-    const name = bytes.subarray(at + 16, at + 16 + PLUGIN_NAME_BYTES);
+    const name = bytes.subarray(at + PLUGIN_NAME_AT, at + PLUGIN_NAME_AT + PLUGIN_NAME_BYTES);
     const end = name.indexOf(0);
     const signal = bytes.readInt32LE(at + 8);
     marked.push({
       tag,
       plugin: name.toString('utf8', 0, end < 0 ? name.length : end),
-      phase: PHASES[bytes.readUInt32LE(at + 12)] ?? 'unknown',
+      phase: phaseName(bytes.readUInt32LE(at + 12)),
       signal: state === SlotState.Crashed ? (signalNames.get(signal) ?? `signal ${signal}`) : null,
     });
   }

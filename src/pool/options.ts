@@ -1,9 +1,19 @@
 // createPool's options, checked and completed with defaults before any worker starts.
 import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../errors.js';
+import type { PluginOutputLine } from '../plugin-output.js';
 import type { WarmSpec } from './task.js';
 
 export type Isolation = 'process' | 'thread';
+
+/** A line a process worker's plugin printed, with where it came from. */
+export interface PluginOutput extends PluginOutputLine {
+  /** The worker (its id in `stats().workers`) and its process. */
+  worker: number;
+  pid: number;
+  /** The render the printing call was made for, by its `label` when it was given one; null between renders. */
+  render: string | null;
+}
 
 export interface PoolOptions {
   /** Workers rendering at once. Default: the number of cores. */
@@ -26,6 +36,12 @@ export interface PoolOptions {
   maxWarmInstances?: number;
   /** Recipes (by name, file, or with choices) whose chains each worker creates at start. */
   warm?: Array<string | WarmSpec>;
+  /**
+   * What plugins print in process workers (ZamVerb's "convolution: samplerate mismatch"), line by
+   * line with the plugin, phase and render; for a log. Default: one line each on this process's
+   * stderr, never on its stdout.
+   */
+  onPluginOutput?: (output: PluginOutput) => void;
 }
 
 export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'warm'>> & { warm: WarmSpec[] };
@@ -37,6 +53,17 @@ function integer(name: string, value: unknown, min: number, max: number, fallbac
     throw invalidArgument(name, `an integer from ${min} to ${max === Infinity ? 'Infinity' : max}`, value, 'ERR_POOL_OPTIONS');
   }
   return value;
+}
+
+function resolveOutputHook(hook: unknown): (output: PluginOutput) => void {
+  if (hook === undefined) return writeToStderr;
+  if (typeof hook !== 'function') throw invalidArgument('onPluginOutput', 'a function', hook, 'ERR_POOL_OPTIONS');
+  return hook as (output: PluginOutput) => void;
+}
+
+function writeToStderr(output: PluginOutput): void {
+  const source = output.plugin ? `plugin '${output.plugin}' (${output.phase}${output.render ? `, render ${output.render}` : ''})` : 'worker';
+  process.stderr.write(`mixchain worker ${output.worker}: ${source}: ${output.text}\n`);
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
@@ -55,6 +82,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     recycleAfterRenders: integer('recycleAfterRenders', options.recycleAfterRenders, 1, Infinity, 1000),
     maxWorkerMemoryMb: integer('maxWorkerMemoryMb', options.maxWorkerMemoryMb, 64, Infinity, 2048),
     maxWarmInstances: integer('maxWarmInstances', options.maxWarmInstances, 0, 100_000, 64),
+    onPluginOutput: resolveOutputHook(options.onPluginOutput),
     warm: warm.map((spec, i) => {
       if (typeof spec === 'string') return { recipe: spec };
       if (typeof spec !== 'object' || spec === null || spec.recipe === undefined) {

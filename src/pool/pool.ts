@@ -12,6 +12,7 @@ import { MixchainError } from '../errors.js';
 import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe } from '../mix/recipe.js';
 import type { MixReport } from '../mix/render-mix.js';
+import type { PluginOutputLine } from '../plugin-output.js';
 import type { MarkedRender } from './crash-marker.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
@@ -27,6 +28,8 @@ export interface PoolRenderOptions {
   /** The worker writes the result here itself (format by extension); no audio comes back. */
   outputPath?: string;
   output?: WriteAudioOptions;
+  /** Names the render in what its plugins print (`onPluginOutput`), e.g. a job id. Default: the pool's number for it. */
+  label?: string;
 }
 
 export type PoolMixInputs = MixTask['inputs'];
@@ -61,6 +64,8 @@ interface WorkerSlot {
 }
 
 const MAX_ATTEMPTS = 2;
+// Labels of the latest renders, for lines their plugins printed that arrive after the answer.
+const REMEMBERED_LABELS = 256;
 
 export class RenderPool {
   private readonly options: ResolvedPoolOptions;
@@ -69,6 +74,7 @@ export class RenderPool {
   private readonly folder: string;
   private readonly times = new RenderTimes();
   private readonly failed: Record<string, number> = {};
+  private readonly labels = new Map<number, string>();
   private nextId = 1;
   private nextWorkerId = 1;
   private completed = 0;
@@ -90,16 +96,16 @@ export class RenderPool {
 
   /** Renders a mix (see `renderMix`) on a warm worker. Buffers given as input are transferred in thread isolation. */
   renderMix(recipe: Recipe | string, inputs: PoolMixInputs, options: PoolMixOptions & PoolRenderOptions = {}): Promise<PoolResult<MixReport>> {
-    const { signal, outputPath, output, ...mixOptions } = options;
+    const { signal, outputPath, output, label, ...mixOptions } = options;
     const task: MixTask = { kind: 'mix', recipe, inputs, options: mixOptions, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
-    return this.submit(task, signal);
+    return this.submit(task, signal, label);
   }
 
   /** Renders audio (or a file) through a chain of plugins, at the audio's own rate, on a warm worker. */
   render(chain: Array<string | ChainSlot>, input: GraphAudio | string, options: PoolChainOptions = {}): Promise<PoolResult<ChainReport>> {
-    const { signal, outputPath, output, ...rest } = options;
+    const { signal, outputPath, output, label, ...rest } = options;
     const task: ChainTask = { kind: 'render', chain, input, ...rest, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
-    return this.submit(task, signal);
+    return this.submit(task, signal, label);
   }
 
   stats(): PoolStats {
@@ -158,15 +164,16 @@ export class RenderPool {
     return this.closing;
   }
 
-  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined): Promise<PoolResult<Report>> {
+  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined, label: string | undefined): Promise<PoolResult<Report>> {
     return new Promise((resolve, reject) => {
       if (this.closing) return reject(new MixchainError('ERR_POOL_CLOSED', 'The pool is closed: it takes no more renders'));
       if (signal?.aborted) return reject(new MixchainError('ERR_ABORTED', 'The render was aborted before it was queued'));
       if (!this.freeWorker() && this.queue.length >= this.options.maxQueue) {
         return reject(new MixchainError('ERR_POOL_BUSY', `The pool is busy: ${this.queue.length} renders are queued (maxQueue ${this.options.maxQueue}); retry later`));
       }
+      const id = this.nextId++;
       const job: Job = {
-        id: this.nextId++,
+        id,
         task,
         // Threads share memory: the input audio moves to the worker instead of being copied.
         transfer: this.options.isolation === 'thread' ? inputBuffers(task) : [],
@@ -182,6 +189,8 @@ export class RenderPool {
         startedAt: 0,
       };
       signal?.addEventListener('abort', job.onAbort, { once: true });
+      this.labels.set(id, label ?? String(id));
+      if (this.labels.size > REMEMBERED_LABELS) this.labels.delete(this.labels.keys().next().value!);
       this.queue.push(job);
       this.dispatch();
     });
@@ -298,7 +307,7 @@ export class RenderPool {
     const id = this.nextWorkerId++;
     const host =
       this.options.isolation === 'process'
-        ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, folder: this.folder })
+        ? new ProcessHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances, folder: this.folder, onOutput: (line) => this.printed(id, line) })
         : new ThreadHost(id, { threads: 1, maxWarmInstances: this.options.maxWarmInstances });
     const worker: WorkerSlot = { host, running: new Set(), renders: 0, ready: false, retiring: false, killed: false, ended: false, warmInstances: 0, warmError: null };
     this.workers.push(worker);
@@ -345,6 +354,12 @@ export class RenderPool {
     this.ended(worker);
     this.workers.splice(this.workers.indexOf(worker), 1);
     this.dispatch();
+  }
+
+  /** A line a worker's plugin printed, to the output hook with the render it belongs to. */
+  private printed(workerId: number, line: PluginOutputLine): void {
+    const pid = this.workers.find((w) => w.host.id === workerId)?.host.pid ?? 0;
+    this.options.onPluginOutput({ ...line, worker: workerId, pid, render: this.labels.get(line.task) ?? null });
   }
 
   private fail(job: Job, code: string, message: string, crash?: MarkedRender): void {

@@ -1,5 +1,7 @@
 // The child process of a process host: runs its tasks on a thread host of its own and answers
-// over IPC. It ends when asked to, or when its parent goes away.
+// over IPC. What plugins print goes to the parent as messages, not to the terminal. It ends when
+// asked to, or when its parent goes away.
+import { capturePluginOutput } from '../plugin-output.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
 import { inputBuffers, stageOutput, unstageInputs } from './staged-audio.js';
 import { ThreadHost } from './thread-host.js';
@@ -11,12 +13,13 @@ const host = new ThreadHost(0, {
 
 const staging = process.env.MIXCHAIN_POOL_STAGING!;
 const reply = (message: ChildMessage) => process.send?.(message);
+capturePluginOutput((line) => reply({ type: 'output', line }));
 
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'run': {
       const task = unstageInputs(message.task);
-      void host.run(message.id, task, inputBuffers(task)).then((outcome) => reply({ id: message.id, ...stageOutput(outcome, staging) }));
+      void host.run(message.id, task, inputBuffers(task)).then((outcome) => reply({ type: 'result', id: message.id, ...stageOutput(outcome, staging) }));
       break;
     }
     case 'cancel':

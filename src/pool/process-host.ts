@@ -9,6 +9,7 @@ import { createCrashMarker, readCrashMarker } from './crash-marker.js';
 import { stageInputs, unstageOutput } from './staged-audio.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
+import type { PluginOutputLine } from '../plugin-output.js';
 import type { Outcome, PoolTask } from './task.js';
 
 export interface ProcessHostOptions {
@@ -16,6 +17,8 @@ export interface ProcessHostOptions {
   maxWarmInstances: number;
   /** The pool's private folder: crash markers and staged audio. */
   folder: string;
+  /** What the child's plugins printed, line by line. */
+  onOutput: (line: PluginOutputLine) => void;
 }
 
 // One marker slot per thread that may render in the child: its piscina threads and the
@@ -53,6 +56,7 @@ export class ProcessHost implements WorkerHost {
     });
     this.pid = this.child.pid ?? 0;
     this.child.on('message', (message: ChildMessage) => {
+      if (message.type === 'output') return options.onOutput(message.line);
       const task = this.pending.get(message.id);
       this.pending.delete(message.id);
       task?.resolve(unstageOutput(message.outcome, message.channels));

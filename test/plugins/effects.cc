@@ -2,7 +2,9 @@
 // fixtures for the tests.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -133,6 +135,30 @@ class Misbehave : public EffectProcessor {
   double processed_ = 0;
 };
 
+// Chatty: passes audio through and talks, as real plugins do: a line on stdout each time it is
+// activated, one on stderr on the first block it processes after that.
+class Chatty : public EffectProcessor {
+ public:
+  Chatty();
+  tresult PLUGIN_API setActive(TBool state) override {
+    if (state) {
+      std::printf("chatty: activated at %.0f Hz\n", setup_.sampleRate);
+      spoke_ = false;
+    }
+    return EffectProcessor::setActive(state);
+  }
+
+ protected:
+  void render(float** in, float** out, int32 channels, int32 frames) override {
+    if (!spoke_) std::fprintf(stderr, "chatty: processing %d frames\n", frames);
+    spoke_ = true;
+    for (int32 c = 0; c < channels; ++c) std::copy(in[c], in[c] + frames, out[c]);
+  }
+
+ private:
+  bool spoke_ = false;
+};
+
 // Setup Throws: a C++ exception out of setupProcessing.
 class SetupThrows : public EffectProcessor {
  public:
@@ -152,6 +178,7 @@ const FUID kIds[][2] = {
     {FUID(0x6D786331, 0x5441494C, 0x00000004, 0x00000001), FUID(0x6D786331, 0x5441494C, 0x00000004, 0x00000002)},
     {FUID(0x6D786331, 0x4D495342, 0x00000005, 0x00000001), FUID(0x6D786331, 0x4D495342, 0x00000005, 0x00000002)},
     {FUID(0x6D786331, 0x53455455, 0x00000006, 0x00000001), FUID(0x6D786331, 0x53455455, 0x00000006, 0x00000002)},
+    {FUID(0x6D786331, 0x43484154, 0x00000007, 0x00000001), FUID(0x6D786331, 0x43484154, 0x00000007, 0x00000002)},
 };
 
 FUID Gain::controllerFor(bool monoOnly) {
@@ -161,6 +188,7 @@ Latency::Latency() : EffectProcessor(kIds[2][1], kLatencyParams, false) {}
 Tail::Tail() : EffectProcessor(kIds[3][1], kTailParams, false) {}
 Misbehave::Misbehave() : EffectProcessor(kIds[4][1], kMisbehaveParams, false) {}
 SetupThrows::SetupThrows() : EffectProcessor(kIds[5][1], {}, false) {}
+Chatty::Chatty() : EffectProcessor(kIds[6][1], {}, false) {}
 
 template <typename T, typename... Args>
 FUnknown* make(Args... args) {
@@ -194,6 +222,7 @@ const EffectClass kEffects[] = {
     {"Mixchain Misbehave", "Fx|Tools", kIds[4][0], kIds[4][1], make<Misbehave>,
      makeController<&kMisbehaveParams, false>},
     {"Mixchain Setup Throws", "Fx|Tools", kIds[5][0], kIds[5][1], make<SetupThrows>, makeController<&kNoParams, false>},
+    {"Mixchain Chatty", "Fx|Tools", kIds[6][0], kIds[6][1], make<Chatty>, makeController<&kNoParams, false>},
     crashing<CrashIn::Create>("Mixchain Crash In Create"),
     crashing<CrashIn::Initialize>("Mixchain Crash In Initialize"),
     crashing<CrashIn::Connect>("Mixchain Crash In Connect"),
