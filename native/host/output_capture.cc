@@ -39,8 +39,8 @@ struct Capture {
 std::mutex lifecycle;
 std::atomic<Capture*> active{nullptr};
 
-void deliver(Capture& capture, Stream& stream, std::string text, const crash_marker::Call* known) {
-  Line line{stream.fd, std::move(text), true, known ? *known : crash_marker::Call{}};
+void deliver(Capture& capture, Stream& stream, std::string text, bool ended, const crash_marker::Call* known) {
+  Line line{stream.fd, std::move(text), ended, true, known ? *known : crash_marker::Call{}};
   if (!known) line.attributed = crash_marker::currentCall(line.call);
   capture.sink(std::move(line));
 }
@@ -50,11 +50,11 @@ void consume(Capture& capture, Stream& stream, const char* data, size_t size, co
   stream.pending.append(data, size);
   size_t start = 0;
   for (size_t newline; (newline = stream.pending.find('\n', start)) != std::string::npos; start = newline + 1) {
-    deliver(capture, stream, stream.pending.substr(start, newline - start), known);
+    deliver(capture, stream, stream.pending.substr(start, newline - start), true, known);
   }
   stream.pending.erase(0, start);
   while (stream.pending.size() >= kMaxLine) {
-    deliver(capture, stream, stream.pending.substr(0, kMaxLine), known);
+    deliver(capture, stream, stream.pending.substr(0, kMaxLine), false, known);
     stream.pending.erase(0, kMaxLine);
   }
 }
@@ -71,7 +71,7 @@ bool drain(Capture& capture, Stream& stream, const crash_marker::Call* known) {
     } else if (got < 0 && errno == EAGAIN) {
       return true;
     } else {
-      if (!stream.pending.empty()) deliver(capture, stream, std::move(stream.pending), known);
+      if (!stream.pending.empty()) deliver(capture, stream, std::move(stream.pending), false, known);
       stream.pending.clear();
       return false;
     }
@@ -119,9 +119,10 @@ void writeAll(int fd, const std::string& text) {
 // The sink of a capture that only keeps plugins off stdout (the CLI's --json).
 Sink labelledToStderr(SavedOutputs saved) {
   return [saved](Line&& line) {
-    if (!line.attributed) return writeAll(line.stream == 1 ? saved.stdoutFd : saved.stderrFd, line.text + "\n");
+    const std::string end = line.ended ? "\n" : "";
+    if (!line.attributed) return writeAll(line.stream == 1 ? saved.stdoutFd : saved.stderrFd, line.text + end);
     writeAll(saved.stderrFd, "plugin '" + line.call.plugin + "' (" + crash_marker::phaseName(line.call.phase) +
-                                 "): " + line.text + "\n");
+                                 "): " + line.text + end);
   };
 }
 

@@ -15,9 +15,10 @@
 namespace mixchain::output_capture {
 
 struct Line {
-  int stream;  // 1: stdout, 2: stderr
-  std::string text;
-  bool attributed;  // false: printed outside any plugin call (the program's own, say)
+  int stream;        // 1: stdout, 2: stderr
+  std::string text;  // without its newline
+  bool ended;        // false: a piece of a longer line (kMaxLine) or the last, unended one
+  bool attributed;   // false: printed outside any plugin call (the program's own, say)
   crash_marker::Call call;
 };
 

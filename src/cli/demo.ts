@@ -6,6 +6,7 @@ import { writeAudio } from '../audio-file.js';
 import { speakVocal, synthesizeBeat } from '../demo/material.js';
 import { renderMixFile } from '../mix/render-mix.js';
 import { formatMixReport } from './mix.js';
+import { print } from './stdout.js';
 
 const script =
   'Welcome to mixchain. This voice was spoken by a machine, then mixed in Node: ' +
@@ -34,5 +35,5 @@ async function demo(values: { output?: string; json?: boolean }): Promise<void> 
   await speakVocal(script, vocal);
   writeAudio(beat, synthesizeBeat(16), 44100, { sampleType: 'float' });
   const report = await renderMixFile('default', { vocal, beat }, output, {});
-  console.log(values.json ? JSON.stringify(report, null, 2) : `demo: a vocal spoken by espeak-ng over a synthesised beat\n${formatMixReport(report, output)}`);
+  print(values.json ? JSON.stringify(report, null, 2) : `demo: a vocal spoken by espeak-ng over a synthesised beat\n${formatMixReport(report, output)}`);
 }

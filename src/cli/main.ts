@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { MixchainError } from '../errors.js';
 import { capturePluginOutput } from '../plugin-output.js';
+import { printTo } from './stdout.js';
 import { addPluginsInfoCommand } from './plugins-info.js';
 import { addPluginsSyncCommands } from './plugins-sync.js';
 import { addRenderCommand } from './render.js';
@@ -42,6 +43,7 @@ addDemoCommand(program);
 const args = process.argv.slice(2);
 // With --json, stdout carries the JSON alone: what plugins print goes to stderr, labelled.
 const pluginOutput = args.includes('--json') ? capturePluginOutput() : null;
+if (pluginOutput) printTo(pluginOutput.stdoutFd);
 try {
   // Bare `mixchain` asks for the usage: it goes to stdout with status 0, as `mixchain --help` does.
   if (args.length === 0) program.outputHelp();

@@ -4,6 +4,7 @@ import { numberOption, numberOrWordOption, repeatableOption } from './option-val
 import { renderMixFile, type MixReport } from '../mix/render-mix.js';
 import type { ReverbChoice } from '../mix/recipe.js';
 import type { WriteAudioOptions } from '../audio-file.js';
+import { print } from './stdout.js';
 
 const lufs = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} LUFS` : 'silent');
 
@@ -89,5 +90,5 @@ async function mix(flags: MixFlags): Promise<void> {
     output: flags.sampleType === undefined ? undefined : { sampleType: flags.sampleType },
     onProgress: progress,
   });
-  console.log(flags.json ? JSON.stringify(report, null, 2) : formatMixReport(report, flags.output));
+  print(flags.json ? JSON.stringify(report, null, 2) : formatMixReport(report, flags.output));
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadPlugin, scanBundle } from '../plugin.js';
 import { splitClass } from './slots.js';
+import { print } from './stdout.js';
 
 /** `mixchain plugins info <bundle>`: classes, vendor, parameters, buses, latency, tail. */
 export function addPluginsInfoCommand(plugins: Command): void {
@@ -27,7 +28,7 @@ async function pluginsInfo(spec: string, values: { class?: string; json?: boolea
   }));
   const info = { ...scan, plugin: plugin.info, parameters };
   if (values.json) {
-    console.log(JSON.stringify(info, null, 2));
+    print(JSON.stringify(info, null, 2));
     return;
   }
   const lines = [
@@ -48,5 +49,5 @@ async function pluginsInfo(spec: string, values: { class?: string; json?: boolea
         (flags.length ? ` [${flags.join(', ')}]` : '');
     }),
   ];
-  console.log(lines.join('\n'));
+  print(lines.join('\n'));
 }

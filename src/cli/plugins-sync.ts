@@ -6,6 +6,7 @@ import { localBundles, pluginStatus } from '../sync/status.js';
 import { SyncFailedError, syncBundles, type SyncReport } from '../sync/sync.js';
 import { progressBar } from './progress.js';
 import { numberOption, repeatableOption } from './option-values.js';
+import { print } from './stdout.js';
 
 export function addPluginsSyncCommands(plugins: Command): void {
   plugins
@@ -59,7 +60,7 @@ async function pluginsSync(values: { prune?: boolean; recipe?: string[]; concurr
     report = error.report;
   }
   if (bar) bar(1, 'done');
-  console.log(values.json ? JSON.stringify(report, null, 2) : describeReport(report));
+  print(values.json ? JSON.stringify(report, null, 2) : describeReport(report));
   if (report.failed.length > 0) process.exitCode = 1;
 }
 
@@ -68,27 +69,27 @@ async function pluginsLs(values: { local?: boolean; json?: boolean }): Promise<v
   const config = status.configured && !values.local ? syncConfigFromEnv() : { localDir: status.localDir };
   const bundles = await localBundles(config, !values.local && status.configured);
   if (values.json) {
-    console.log(JSON.stringify(bundles, null, 2));
+    print(JSON.stringify(bundles, null, 2));
     return;
   }
-  console.log(`${status.localDir}: ${bundles.length} bundle${bundles.length === 1 ? '' : 's'}`);
+  print(`${status.localDir}: ${bundles.length} bundle${bundles.length === 1 ? '' : 's'}`);
   for (const b of bundles) {
     const version = b.source === 'sync' ? `etag ${b.etag}, ${((b.size ?? 0) / 2 ** 20).toFixed(1)} MiB, installed ${b.installedAt}` : 'installed by hand';
     const remote = b.inBucket === null ? '' : b.inBucket === false ? ', not in the bucket' : b.newerInBucket ? ', NEWER IN THE BUCKET' : ', up to date';
-    console.log(`  ${b.name.padEnd(20)} ${version}${remote}`);
+    print(`  ${b.name.padEnd(20)} ${version}${remote}`);
   }
 }
 
 async function pluginsStatus(values: { recipe?: string[]; json?: boolean }): Promise<void> {
   const status = pluginStatus(process.env, values.recipe);
   if (values.json) {
-    console.log(JSON.stringify(status, null, 2));
+    print(JSON.stringify(status, null, 2));
     return;
   }
   const storage = status.storage;
-  console.log(storage ? `storage: ${storage.provider}, bucket ${storage.bucket}, prefix ${storage.prefix}/, endpoint ${storage.endpoint}` : `storage: not configured (${status.problem})`);
-  console.log(`plugin folder: ${status.localDir}; ${status.installed} bundles from the bucket; last sync ${status.lastSync ?? 'never'}`);
+  print(storage ? `storage: ${storage.provider}, bucket ${storage.bucket}, prefix ${storage.prefix}/, endpoint ${storage.endpoint}` : `storage: not configured (${status.problem})`);
+  print(`plugin folder: ${status.localDir}; ${status.installed} bundles from the bucket; last sync ${status.lastSync ?? 'never'}`);
   for (const [recipe, missing] of Object.entries(status.missing)) {
-    console.log(`recipe ${recipe}: ${missing.length ? `missing ${missing.join(', ')}` : 'every bundle installed'}`);
+    print(`recipe ${recipe}: ${missing.length ? `missing ${missing.join(', ')}` : 'every bundle installed'}`);
   }
 }

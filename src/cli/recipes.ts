@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { findBundle } from '../bundles.js';
 import { builtinRecipes, loadRecipe, ROLES } from '../mix/recipe.js';
+import { print } from './stdout.js';
 
 /** `mixchain recipes`: the recipes, their roles, and whether each role's plugins are installed. */
 export function addRecipesCommand(program: Command): void {
@@ -31,14 +32,14 @@ function recipes(given: string[], values: { json?: boolean }): void {
     };
   });
   if (values.json) {
-    console.log(JSON.stringify(listing, null, 2));
+    print(JSON.stringify(listing, null, 2));
     return;
   }
   for (const recipe of listing) {
-    console.log(`${recipe.name}: ${recipe.description}`);
+    print(`${recipe.name}: ${recipe.description}`);
     for (const role of recipe.roles) {
       const plugins = role.plugins.map((p) => `${p.bundle}${p.class ? `:${p.class}` : ''} ${p.installed ? '✓' : '✗ missing'}`).join(', ');
-      console.log(`  ${role.role.padEnd(10)} ${role.placement.padEnd(6)} ${plugins}`);
+      print(`  ${role.role.padEnd(10)} ${role.placement.padEnd(6)} ${plugins}`);
     }
   }
 }

@@ -5,6 +5,7 @@ import type { WriteAudioOptions } from '../audio-file.js';
 import { numberOption, numberOrWordOption, repeatableOption } from './option-values.js';
 import { applyPreset, applySet, splitClass } from './slots.js';
 import { formatReport } from './report.js';
+import { print } from './stdout.js';
 
 /** The options as commander reads them (`--sample-type` is `sampleType`). */
 interface RenderFlags {
@@ -48,7 +49,7 @@ async function render(input: string, flags: RenderFlags): Promise<void> {
     maxBlockSize: flags.block,
     output: flags.sampleType === undefined ? undefined : { sampleType: flags.sampleType },
   });
-  console.log(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  print(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
   // A render that produced silence or non-finite samples worked as a command but failed its job.
   if (report.output.nonFinite > 0 || report.output.silent) process.exitCode = 1;
 }
