@@ -20,12 +20,10 @@ async function pluginsInfo(spec: string, values: { class?: string; json?: boolea
   const effects = scan.classes.filter((c) => c.category === 'Audio Module Class');
   const chosen = values.class ?? className ?? (effects.length === 1 ? undefined : effects[0]?.name);
   await using plugin = await loadPlugin(scan.bundlePath, chosen === undefined ? {} : { className: chosen });
-  const parameters = plugin.parameters.map((p) => ({
-    ...p,
-    default: plugin.textFor(p.id, p.defaultNormalized),
-    min: plugin.textFor(p.id, 0),
-    max: plugin.textFor(p.id, 1),
-  }));
+  const parameters = plugin.parameters.map((p) => {
+    const max = plugin.textFor(p.id, 1);
+    return { ...p, units: p.units || unitsIn(max), default: plugin.textFor(p.id, p.defaultNormalized), min: plugin.textFor(p.id, 0), max };
+  });
   const info = { ...scan, plugin: plugin.info, parameters };
   if (values.json) {
     print(JSON.stringify(info, null, 2));
@@ -45,9 +43,19 @@ async function pluginsInfo(spec: string, values: { class?: string; json?: boolea
       const range = p.stepCount > 0 && p.stepCount <= 16
         ? `${p.stepCount + 1} steps`
         : `${p.min} .. ${p.max}`;
-      return `    ${String(p.id).padStart(4)} ${p.title.padEnd(22)} ${range}${p.units ? ` ${p.units}` : ''}, default ${p.default}` +
+      // The min and max texts already show units read from them; the plugin's own are added.
+      const units = plugin.parameter(p.id).units;
+      return `    ${String(p.id).padStart(4)} ${p.title.padEnd(22)} ${range}${units ? ` ${units}` : ''}, default ${p.default}` +
         (flags.length ? ` [${flags.join(', ')}]` : '');
     }),
   ];
   print(lines.join('\n'));
+}
+
+/**
+ * The unit a displayed value ends with ("24.0 dB" → "dB"): JUCE plugins (every HISE export)
+ * report no units and show them only in their text.
+ */
+function unitsIn(text: string): string {
+  return /^\s*[-+]?(?:\d+\.?\d*|\.\d+|inf)\s*(.*)$/i.exec(text)?.[1]?.trim() ?? '';
 }
