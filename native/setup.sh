@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config      # the addon and test plugins
   juce-modules-source-data              # the VST3 SDK (GPLv3 option)
+  juce-modules-source                   # JUCE's CMake config and juceaide: the JUCE test plugin
+  libx11-dev                            # X11 headers JUCE's GUI code includes (JUCE test plugin)
+  libfreetype-dev                       # fonts, juce_graphics (JUCE test plugin)
+  libpng-dev                            # Debian's JUCE links the system libpng (JUCE test plugin)
+  libjpeg-dev                           # ... and libjpeg (JUCE test plugin)
+  zlib1g-dev                            # ... and zlib (JUCE test plugin)
   libsndfile1-dev                       # audio files
   libsoxr-dev                           # resampling
   libebur128-dev                        # loudness (EBU R128)
