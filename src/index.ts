@@ -10,7 +10,7 @@
  *
  * Errors are {@link MixchainError}s with a stable `code`.
  */
-export { loadPlugin, loadPluginSync, scanBundle, Plugin, DEFAULT_BLOCK_SIZE } from './plugin.js';
+export { loadPlugin, loadPluginSync, scanBundle, Plugin, DEFAULT_BLOCK_SIZE } from './host/plugin.js';
 export type {
   PluginOptions,
   PluginInfo,
@@ -20,23 +20,23 @@ export type {
   SetParameterOptions,
   AutomationPoint,
   ClassInfo,
-} from './plugin.js';
-export { Chain } from './chain.js';
-export type { RenderOptions, RenderResult, ChainSlot } from './chain.js';
-export { readAudio, decodeAudio, writeAudio, DEFAULT_MAX_SECONDS } from './audio-file.js';
-export type { AudioData, ReadAudioOptions, WriteAudioOptions } from './audio-file.js';
-export { resolveBundle, findBundle, listBundles, pluginFolders } from './bundles.js';
+} from './host/plugin.js';
+export { Chain } from './host/chain.js';
+export type { RenderOptions, RenderResult, ChainSlot } from './host/chain.js';
+export { readAudio, decodeAudio, writeAudio, DEFAULT_MAX_SECONDS } from './audio/audio-file.js';
+export type { AudioData, ReadAudioOptions, WriteAudioOptions } from './audio/audio-file.js';
+export { resolveBundle, findBundle, listBundles, pluginFolders } from './host/bundles.js';
 export { MixchainError } from './errors.js';
-export { liveInstances } from './instances.js';
-export { capturePluginOutput } from './plugin-output.js';
-export type { PluginOutputLine, PluginOutputCapture } from './plugin-output.js';
-export type { PluginPhase } from './plugin-phase.js';
-export { renderFile } from './render-file.js';
-export type { RenderFileOptions, RenderReport } from './render-file.js';
-export { measureLoudness, measureLoudnessAsync, resample, resampleAsync } from './dsp.js';
-export type { Loudness } from './dsp.js';
-export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './loudness.js';
-export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './loudness.js';
+export { liveInstances } from './host/instances.js';
+export { capturePluginOutput } from './host/plugin-output.js';
+export type { PluginOutputLine, PluginOutputCapture } from './host/plugin-output.js';
+export type { PluginPhase } from './host/plugin-phase.js';
+export { renderFile } from './audio/render-file.js';
+export type { RenderFileOptions, RenderReport } from './audio/render-file.js';
+export { measureLoudness, measureLoudnessAsync, resample, resampleAsync } from './audio/dsp.js';
+export type { Loudness } from './audio/dsp.js';
+export { normalizeLoudness, resolveTarget, LOUDNESS_PRESETS } from './audio/loudness.js';
+export type { NormalizeOptions, NormalizeReport, LoudnessPreset } from './audio/loudness.js';
 export { renderGraph, panGains, toStereo, DEFAULT_SESSION_RATE } from './mix/graph.js';
 export type { MixGraph, GraphTrack, GraphBus, GraphAudio, GraphOptions, GraphReport, TrackReport } from './mix/graph.js';
 export { renderMix, renderMixFile } from './mix/render-mix.js';

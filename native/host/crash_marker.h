@@ -54,7 +54,7 @@ struct Call {
   Phase phase = Phase::None;
   uint32_t task = 0;
 };
-// The phase's name as the TypeScript side spells it (src/plugin-phase.ts).
+// The phase's name as the TypeScript side spells it (src/host/plugin-phase.ts).
 const char* phaseName(Phase phase);
 
 // The call a thread is inside now, the most recently entered if several. False when none is.

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writeAudio } from '../audio-file.js';
+import { writeAudio } from '../audio/audio-file.js';
 import { speakVocal, synthesizeBeat } from '../demo/material.js';
 import { renderMixFile } from '../mix/render-mix.js';
 import { formatMixReport } from './mix.js';

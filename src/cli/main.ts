@@ -5,7 +5,7 @@
 // code and message on one line and exits 1.
 import { Command, CommanderError } from 'commander';
 import { MixchainError } from '../errors.js';
-import { capturePluginOutput } from '../plugin-output.js';
+import { capturePluginOutput } from '../host/plugin-output.js';
 import { printTo } from './stdout.js';
 import { addPluginsInfoCommand } from './plugins-info.js';
 import { addPluginsSyncCommands } from './plugins-sync.js';

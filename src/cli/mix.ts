@@ -3,7 +3,7 @@ import { progressBar } from './progress.js';
 import { numberOption, numberOrWordOption, repeatableOption } from './option-values.js';
 import { renderMixFile, type MixReport } from '../mix/render-mix.js';
 import type { ReverbChoice } from '../mix/recipe.js';
-import type { WriteAudioOptions } from '../audio-file.js';
+import type { WriteAudioOptions } from '../audio/audio-file.js';
 import { print } from './stdout.js';
 
 const lufs = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} LUFS` : 'silent');

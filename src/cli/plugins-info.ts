@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadPlugin, scanBundle } from '../plugin.js';
+import { loadPlugin, scanBundle } from '../host/plugin.js';
 import { splitClass } from './slots.js';
 import { print } from './stdout.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findBundle } from '../bundles.js';
+import { findBundle } from '../host/bundles.js';
 import { builtinRecipes, loadRecipe, ROLES } from '../mix/recipe.js';
 import { print } from './stdout.js';
 

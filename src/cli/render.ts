@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { renderFile } from '../render-file.js';
-import type { ChainSlot } from '../chain.js';
-import type { WriteAudioOptions } from '../audio-file.js';
+import { renderFile } from '../audio/render-file.js';
+import type { ChainSlot } from '../host/chain.js';
+import type { WriteAudioOptions } from '../audio/audio-file.js';
 import { numberOption, numberOrWordOption, repeatableOption } from './option-values.js';
 import { applyPreset, applySet, splitClass } from './slots.js';
 import { formatReport } from './report.js';

@@ -1,4 +1,4 @@
-import type { RenderReport } from '../render-file.js';
+import type { RenderReport } from '../audio/render-file.js';
 
 const dB = (linear: number) => (linear > 0 ? `${(20 * Math.log10(linear)).toFixed(1)} dBFS` : '-inf dBFS');
 

@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors.js';
-import type { ChainSlot } from '../chain.js';
-import type { ParameterInput } from '../plugin.js';
+import type { ChainSlot } from '../host/chain.js';
+import type { ParameterInput } from '../host/plugin.js';
 import { numberIn } from './option-values.js';
 
 /** `<bundle>` or `<bundle>:<class name>`. */

@@ -1,11 +1,11 @@
 // The mix graph: tracks (each through its own chain, then gain, constant-power pan and mute),
 // optional send buses fed post-fader, and the master chain, rendered offline at one session rate.
 // Every chain render compensates its own latency, so all paths arrive aligned to the sample.
-import { Chain, type ChainSlot } from '../chain.js';
+import { Chain, type ChainSlot } from '../host/chain.js';
 import { invalidArgument } from '../errors.js';
-import { normalizeLoudness, type NormalizeOptions, type NormalizeReport } from '../loudness.js';
-import { measureLoudness, measureLoudnessAsync, resampleAsync, type Loudness } from '../dsp.js';
-import type { PluginOptions } from '../plugin.js';
+import { normalizeLoudness, type NormalizeOptions, type NormalizeReport } from '../audio/loudness.js';
+import { measureLoudness, measureLoudnessAsync, resampleAsync, type Loudness } from '../audio/dsp.js';
+import type { PluginOptions } from '../host/plugin.js';
 
 export interface GraphAudio {
   sampleRate: number;

@@ -5,9 +5,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { packageDirectory } from '../package-dir.js';
 import { MixchainError, describe } from '../errors.js';
-import { resolveTarget } from '../loudness.js';
-import type { ChainSlot } from '../chain.js';
-import type { ParameterInput } from '../plugin.js';
+import { resolveTarget } from '../audio/loudness.js';
+import type { ChainSlot } from '../host/chain.js';
+import type { ParameterInput } from '../host/plugin.js';
 
 /** The roles of the system mixchain replaces, with the bundle names it used for them. */
 export const ROLES = ['vocal', 'reverb1', 'reverb2', 'reverb3new', 'doubler', 'robot', 'master'] as const;

@@ -1,9 +1,9 @@
 // A finished mix from a recipe: the vocal through the recipe's vocal chain and the chosen
 // effects, laid over the beat, through the master bus, to a loudness target.
-import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio-file.js';
-import { findBundle } from '../bundles.js';
+import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio/audio-file.js';
+import { findBundle } from '../host/bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
-import { resolveTarget } from '../loudness.js';
+import { resolveTarget } from '../audio/loudness.js';
 import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphTrack, type MixGraph } from './graph.js';
 import { checkReverbChoice, loadRecipe, roleSlots, type Recipe, type ReverbChoice, type Role } from './recipe.js';
 

@@ -2,7 +2,7 @@
 // and reads it after the process died to learn which task was inside which plugin, in which call.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { phaseName, type PluginPhase } from '../plugin-phase.js';
+import { phaseName, type PluginPhase } from '../host/plugin-phase.js';
 
 const HEADER_BYTES = 16;
 const SLOT_BYTES = 128;

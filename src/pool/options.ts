@@ -1,7 +1,7 @@
 // createPool's options, checked and completed with defaults before any worker starts.
 import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../errors.js';
-import type { PluginOutputLine } from '../plugin-output.js';
+import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { WarmSpec } from './task.js';
 
 export type Isolation = 'process' | 'thread';

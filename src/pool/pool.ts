@@ -6,13 +6,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WriteAudioOptions } from '../audio-file.js';
-import type { ChainSlot } from '../chain.js';
+import type { WriteAudioOptions } from '../audio/audio-file.js';
+import type { ChainSlot } from '../host/chain.js';
 import { MixchainError } from '../errors.js';
 import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe } from '../mix/recipe.js';
 import type { MixReport } from '../mix/render-mix.js';
-import type { PluginOutputLine } from '../plugin-output.js';
+import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { MarkedRender } from './crash-marker.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';

@@ -1,7 +1,7 @@
 // The child process of a process host: runs its tasks on a thread host of its own and answers
 // over IPC. What plugins print goes to the parent as messages, not to the terminal. It ends when
 // asked to, or when its parent goes away.
-import { capturePluginOutput } from '../plugin-output.js';
+import { capturePluginOutput } from '../host/plugin-output.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
 import { inputBuffers, stageOutput, unstageInputs } from './staged-audio.js';
 import { ThreadHost } from './thread-host.js';

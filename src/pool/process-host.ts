@@ -9,7 +9,7 @@ import { createCrashMarker, readCrashMarker } from './crash-marker.js';
 import { stageInputs, unstageOutput } from './staged-audio.js';
 import { HostDied, type HostExit, type WorkerHost } from './host.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
-import type { PluginOutputLine } from '../plugin-output.js';
+import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { Outcome, PoolTask } from './task.js';
 
 export interface ProcessHostOptions {

@@ -1,5 +1,5 @@
 // The messages between a process host and its child.
-import type { PluginOutputLine } from '../plugin-output.js';
+import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { StagedAudio } from './staged-audio.js';
 import type { Outcome, PoolTask } from './task.js';
 

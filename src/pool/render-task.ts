@@ -3,7 +3,7 @@
 // the crash marker, and returns audio by transfer.
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { workerData } from 'node:worker_threads';
-import { decodeAudio, writeAudio } from '../audio-file.js';
+import { decodeAudio, writeAudio } from '../audio/audio-file.js';
 import { MixchainError } from '../errors.js';
 import { binding } from '../native/binding.js';
 import type { GraphAudio } from '../mix/graph.js';

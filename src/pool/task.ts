@@ -1,6 +1,6 @@
 // What crosses from the pool to its workers and back: plain, cloneable data only.
-import type { WriteAudioOptions } from '../audio-file.js';
-import type { ChainSlot } from '../chain.js';
+import type { WriteAudioOptions } from '../audio/audio-file.js';
+import type { ChainSlot } from '../host/chain.js';
 import type { GraphAudio } from '../mix/graph.js';
 import type { Recipe, ReverbChoice } from '../mix/recipe.js';
 import type { MixInputs, MixOptions, MixReport } from '../mix/render-mix.js';

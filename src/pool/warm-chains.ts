@@ -1,9 +1,9 @@
 // Warm chains for a render-pool worker: the chains a render used are kept, keyed by what they
 // were loaded with (slots, rate, block size…), and handed to the next render that asks for the
 // same; an LRU bound on the number of plugin instances closes the least recently used.
-import { Chain, type ChainSlot } from '../chain.js';
+import { Chain, type ChainSlot } from '../host/chain.js';
 import type { ChainSource } from '../mix/graph.js';
-import type { PluginOptions } from '../plugin.js';
+import type { PluginOptions } from '../host/plugin.js';
 
 interface Idle {
   key: string;

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { MixchainError } from '../errors.js';
 import { builtinRecipes, loadRecipe } from '../mix/recipe.js';
-import { findBundle } from '../bundles.js';
+import { findBundle } from '../host/bundles.js';
 import { publicConfig, syncConfigFromEnv, DEFAULT_LOCAL_DIR, type PublicSyncConfig, type SyncConfig } from './config.js';
 import { readManifest } from './install.js';
 import { createStorageClient, listBundles } from './storage.js';

@@ -1,7 +1,7 @@
 // What plugins print to stdout and stderr, taken off the process's own outputs and handed to a
 // callback line by line with the plugin call it came from. Render-pool workers capture it for
 // the pool's log hook; the CLI keeps `--json` on stdout parseable with it.
-import { binding } from './native/binding.js';
+import { binding } from '../native/binding.js';
 import { phaseName, type PluginPhase } from './plugin-phase.js';
 
 export interface PluginOutputLine {

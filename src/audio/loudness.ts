@@ -1,7 +1,7 @@
-import { binding } from './native/binding.js';
-import { invalidArgument, native } from './errors.js';
+import { binding } from '../native/binding.js';
+import { invalidArgument, native } from '../errors.js';
 import type { Loudness } from './dsp.js';
-import { requireChannels, requireNumber } from './validate.js';
+import { requireChannels, requireNumber } from '../validate.js';
 
 /** Loudness targets by name, in LUFS; `none` leaves the level alone. */
 export const LOUDNESS_PRESETS = { streaming: -14, apple: -16, podcast: -16, broadcast: -23, none: null } as const;

@@ -1,6 +1,6 @@
-import { binding } from './native/binding.js';
-import { native, nativeAsync } from './errors.js';
-import { requireChannels, requireNumber } from './validate.js';
+import { binding } from '../native/binding.js';
+import { native, nativeAsync } from '../errors.js';
+import { requireChannels, requireNumber } from '../validate.js';
 
 /** Loudness per ITU-R BS.1770 / EBU R128. */
 export interface Loudness {

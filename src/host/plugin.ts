@@ -1,8 +1,8 @@
-import { binding } from './native/binding.js';
-import type { ClassInfo, NativeParameterInfo, NativePlugin, NativePluginConfig, NativePluginInfo } from './native/types.js';
+import { binding } from '../native/binding.js';
+import type { ClassInfo, NativeParameterInfo, NativePlugin, NativePluginConfig, NativePluginInfo } from '../native/types.js';
 import { resolveBundle } from './bundles.js';
-import { invalidArgument, native, nativeAsync } from './errors.js';
-import { requireChannels, requireInteger, requireNumber, requireString } from './validate.js';
+import { invalidArgument, native, nativeAsync } from '../errors.js';
+import { requireChannels, requireInteger, requireNumber, requireString } from '../validate.js';
 
 /**
  * The block size offline renders use unless told otherwise: the fastest size that keeps every

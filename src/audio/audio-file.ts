@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { binding } from './native/binding.js';
-import { MixchainError, invalidArgument, native } from './errors.js';
-import { requireChannels, requireNumber, requireString } from './validate.js';
+import { binding } from '../native/binding.js';
+import { MixchainError, invalidArgument, native } from '../errors.js';
+import { requireChannels, requireNumber, requireString } from '../validate.js';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import { binding } from './native/binding.js';
+import { binding } from '../native/binding.js';
 
 /** Plugins alive in this process (every thread), for leak checks and stats. */
 export function liveInstances(): number {

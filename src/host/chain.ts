@@ -1,8 +1,8 @@
-import { binding } from './native/binding.js';
-import type { NativeChain, NativeRenderOptions, NativeRenderResult } from './native/types.js';
-import { MixchainError, invalidArgument, native, nativeAsync } from './errors.js';
+import { binding } from '../native/binding.js';
+import type { NativeChain, NativeRenderOptions, NativeRenderResult } from '../native/types.js';
+import { MixchainError, invalidArgument, native, nativeAsync } from '../errors.js';
 import { loadPlugin, type ParameterInput, type Plugin, type PluginOptions } from './plugin.js';
-import { requireChannels } from './validate.js';
+import { requireChannels } from '../validate.js';
 
 export interface RenderOptions {
   /**

@@ -1,7 +1,7 @@
 import { readAudio, writeAudio, type WriteAudioOptions } from './audio-file.js';
-import { Chain, type ChainSlot, type RenderOptions } from './chain.js';
-import { invalidArgument } from './errors.js';
-import type { PluginOptions } from './plugin.js';
+import { Chain, type ChainSlot, type RenderOptions } from '../host/chain.js';
+import { invalidArgument } from '../errors.js';
+import type { PluginOptions } from '../host/plugin.js';
 
 export interface RenderFileOptions extends Omit<PluginOptions, 'sampleRate' | 'channels'>, Pick<RenderOptions, 'tail'> {
   /** Render mono files as stereo (the left channel on both sides). Default false. */

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, isAbsolute, resolve } from 'node:path';
-import { MixchainError } from './errors.js';
-import { packageDirectory } from './package-dir.js';
+import { MixchainError } from '../errors.js';
+import { packageDirectory } from '../package-dir.js';
 
 /**
  * The folders searched for a plugin given by name, in order: `VST_LINUX_DIR` (where synced
