@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, loadPluginSync, type ChainSlot, type RenderPool } from '../src/index.js';
-import { audio, expectSame, gain, reference, rejection, rendersSucceed, until } from './fixtures/pool.js';
+import { createPool, loadPluginSync, type ChainSlot } from '../src/index.js';
+import { audio, Containment, gain, until } from './fixtures/pool.js';
 import { root, testBundle } from './helpers.js';
 
 const testPlugin = (name: string) => join(root, 'build', 'test-plugins', `${name}.vst3`);
@@ -54,43 +54,35 @@ const cases: Case[] = [
 ];
 
 describe('crash attribution through the render pool (process isolation)', () => {
-  let pool: RenderPool;
-  const short = audio(0.1);
-  const beside = audio(3);
-  let shortExpected: Float32Array[];
-  let besideExpected: Float32Array[];
+  let check: Containment;
 
   beforeAll(async () => {
-    pool = createPool({ workers: 2, isolation: 'process', renderTimeoutMs: 4000 });
-    shortExpected = await reference(gain, short.channels);
-    besideExpected = await reference(gain, beside.channels);
+    check = await Containment.start({ renderTimeoutMs: 4000 });
   });
   afterAll(async () => {
-    await pool.close();
+    await check.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 
   it.each(cases)('a segfault in $phase fails its render once, naming $plugin; the render beside it and the next 20 complete', async ({ phase, plugin, slots }) => {
-    const before = pool.stats();
-    const [guilty, innocent] = [rejection(pool.render([...gain, ...slots()], audio(0.5))), pool.render(gain, beside)];
-    const error = await guilty;
+    const before = check.pool.stats();
+    const error = await check.failBeside([...gain, ...slots()]);
     expect(error.code).toBe('ERR_WORKER_CRASHED');
     expect(error.details).toEqual({ plugin, phase, signal: 'SIGSEGV' });
     expect(error.message).toBe(`Plugin '${plugin}' crashed the worker (SIGSEGV) in ${phase} during this render; the worker was replaced and the render not retried`);
-    expectSame((await innocent).channels, besideExpected);
     // One crash: the guilty render was not tried again on another worker.
-    const after = pool.stats();
+    const after = check.pool.stats();
     expect(after.crashes).toBe(before.crashes + 1);
     expect(after.failed.ERR_WORKER_CRASHED).toBe((before.failed.ERR_WORKER_CRASHED ?? 0) + 1);
-    await rendersSucceed(pool, 20, shortExpected, () => short);
+    await check.rendersOn();
   });
 
   it('names the plugin and the phase a hung render was stopped in', async () => {
-    const error = await rejection(pool.render([...gain, misbehave({ Fault: 'hang', After: 0.1 })], audio(0.5)));
+    const error = await check.failBeside([...gain, misbehave({ Fault: 'hang', After: 0.1 })]);
     expect(error.code).toBe('ERR_RENDER_TIMEOUT');
     expect(error.details).toEqual({ plugin: 'Mixchain Misbehave', phase: 'process', signal: null });
     expect(error.message).toContain("inside plugin 'Mixchain Misbehave' (process)");
-    await rendersSucceed(pool, 20, shortExpected, () => short);
+    await check.rendersOn();
   });
 });
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, createPool, loadPluginSync, readAudio, writeAudio, type ChainSlot, type RenderPool } from '../src/index.js';
-import { audio, expectSame, gain, RATE, reference, rejection, rendersSucceed } from './fixtures/pool.js';
+import { Chain, loadPluginSync, readAudio, writeAudio, type ChainSlot } from '../src/index.js';
+import { Containment, expectSame, gain, RATE } from './fixtures/pool.js';
 import { firstDifference, root, testSignal } from './helpers.js';
 
 const run = promisify(execFile);
@@ -82,11 +82,7 @@ describe('a JUCE-wrapped plugin in the host', () => {
 });
 
 describe('a JUCE-wrapped plugin that fails, through the render pool (process isolation)', () => {
-  let pool: RenderPool;
-  const short = audio(0.1);
-  const beside = audio(3);
-  let shortExpected: Float32Array[];
-  let besideExpected: Float32Array[];
+  let check: Containment;
 
   /** A preset whose state selects the setState fault: restoring it crashes in setStateInformation. */
   function crashingPreset(): string {
@@ -102,11 +98,9 @@ describe('a JUCE-wrapped plugin that fails, through the render pool (process iso
   }
 
   beforeAll(async () => {
-    pool = createPool({ workers: 2, isolation: 'process', renderTimeoutMs: 4000 });
-    shortExpected = await reference(gain, short.channels);
-    besideExpected = await reference(gain, beside.channels);
+    check = await Containment.start({ renderTimeoutMs: 4000 });
   });
-  afterAll(() => pool.close());
+  afterAll(() => check.close());
 
   const crashes = [
     { fault: 'process segfault', phase: 'process', slot: () => juce({ Fault: 'process segfault' }) },
@@ -115,34 +109,28 @@ describe('a JUCE-wrapped plugin that fails, through the render pool (process iso
   ];
 
   it.each(crashes)('$fault: ERR_WORKER_CRASHED in $phase naming the plugin, run once; the render beside it and the next 20 complete', async ({ phase, slot }) => {
-    const before = pool.stats();
-    const [guilty, innocent] = [rejection(pool.render([...gain, slot()], audio(0.5))), pool.render(gain, beside)];
-    const error = await guilty;
+    const before = check.pool.stats();
+    const error = await check.failBeside([...gain, slot()]);
     expect(error.code).toBe('ERR_WORKER_CRASHED');
     expect(error.details).toEqual({ plugin: 'Mixchain Juce', phase, signal: 'SIGSEGV' });
     expect(error.message).toContain(`Plugin 'Mixchain Juce' crashed the worker (SIGSEGV) in ${phase}`);
-    expectSame((await innocent).channels, besideExpected);
-    expect(pool.stats().crashes).toBe(before.crashes + 1);
-    await rendersSucceed(pool, 20, shortExpected, () => short);
+    expect(check.pool.stats().crashes).toBe(before.crashes + 1);
+    await check.rendersOn();
   });
 
   it('process hang: ERR_RENDER_TIMEOUT naming the plugin and the phase; the render beside it and the next 20 complete', async () => {
-    const [hung, innocent] = [rejection(pool.render([...gain, juce({ Fault: 'process hang' })], audio(0.5))), pool.render(gain, beside)];
-    expectSame((await innocent).channels, besideExpected);
-    const error = await hung;
+    const error = await check.failBeside([...gain, juce({ Fault: 'process hang' })]);
     expect(error.code).toBe('ERR_RENDER_TIMEOUT');
     expect(error.details).toEqual({ plugin: 'Mixchain Juce', phase: 'process', signal: null });
-    await rendersSucceed(pool, 20, shortExpected, () => short);
+    await check.rendersOn();
   });
 
   it('nan: ERR_NONFINITE_OUTPUT naming the plugin, the worker kept; the render beside it and the next 20 complete', async () => {
-    const restarts = pool.stats().restarts;
-    const [nan, innocent] = [rejection(pool.render([...gain, juce({ Fault: 'nan' })], audio(0.5))), pool.render(gain, beside)];
-    expectSame((await innocent).channels, besideExpected);
-    const error = await nan;
+    const restarts = check.pool.stats().restarts;
+    const error = await check.failBeside([...gain, juce({ Fault: 'nan' })]);
     expect(error.code).toBe('ERR_NONFINITE_OUTPUT');
     expect(error.message).toContain("'Mixchain Juce'");
-    expect(pool.stats().restarts).toBe(restarts);
-    await rendersSucceed(pool, 20, shortExpected, () => short);
+    expect(check.pool.stats().restarts).toBe(restarts);
+    await check.rendersOn();
   });
 });

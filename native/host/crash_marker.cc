@@ -17,7 +17,6 @@ namespace {
 
 constexpr uint32_t kVersion = 2;
 constexpr uint32_t kSlotSize = 128;
-constexpr size_t kPluginNameSize = 104;
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 struct Header {

@@ -17,10 +17,14 @@
 //           char plugin[104] (NUL-ended)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace mixchain::crash_marker {
+
+// Room for a plugin name in a slot, its NUL included (longer names are cut).
+constexpr size_t kPluginNameSize = 104;
 
 enum class SlotState : uint32_t { Free = 0, Claimed = 1, InPlugin = 2, Crashed = 3 };
 
@@ -95,7 +99,7 @@ class PluginScope {
   bool active_ = false;
   uint32_t previousState_ = 0;
   uint32_t previousPhase_ = 0;
-  char previousPlugin_[104];
+  char previousPlugin_[kPluginNameSize];
 };
 
 }  // namespace mixchain::crash_marker
