@@ -1,6 +1,6 @@
 // Crash attribution: a plugin that segfaults in any call the host makes into it (module entry,
 // factory, create, initialize, connect, set-up, activation, state, controller, process, flushes
-// of parameter edits, terminate) fails the render that made the call, once, with
+// of parameter edits) fails the render that made the call, once, with
 // ERR_WORKER_CRASHED naming the plugin, the signal and the phase; the render beside it completes
 // bit-exactly and the pool renders on.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,8 +49,6 @@ const cases: Case[] = [
   // silence that carries its parameter edits before the render.
   { phase: 'flush', plugin: 'Mixchain Misbehave', slots: () => [misbehave({ Fault: 'crash', After: 0 })] },
   { phase: 'process', plugin: 'Mixchain Misbehave', slots: () => [misbehave({ Fault: 'crash', After: 0.2 })] },
-  // A render that fails (NaN) closes its chain, inside the render: terminate crashes there.
-  { phase: 'terminate', plugin: 'Mixchain Crash In Terminate', slots: () => [crashing('Mixchain Crash In Terminate'), misbehave({ Fault: 'nan' })] },
 ];
 
 describe('crash attribution through the render pool (process isolation)', () => {
