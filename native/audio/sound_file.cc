@@ -112,14 +112,12 @@ void checkNotTruncated(SNDFILE* file, const std::string& path) {
   }
 }
 
-}  // namespace
-
-SoundFile readSoundFile(const std::string& path, double maxSeconds) {
+// Opens a file for reading and checks what it promises: audio, not cut off, not empty, not too long.
+File openChecked(const std::string& path, double maxSeconds, SF_INFO& info) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
     fail("ERR_FILE_NOT_FOUND", "Expected an audio file at '" + path + "' but there is none");
   }
-  SF_INFO info{};
   File file(sf_open(path.c_str(), SFM_READ, &info));
   if (!file) fail("ERR_AUDIO_DECODE", "Cannot decode '" + path + "': " + sf_strerror(nullptr));
   if (info.channels < 1 || info.samplerate < 1)
@@ -131,21 +129,47 @@ SoundFile readSoundFile(const std::string& path, double maxSeconds) {
     fail("ERR_AUDIO_TOO_LONG", "Expected at most " + number(maxSeconds) + " s of audio (maxSeconds) but '" + path +
                                    "' is " + number(seconds) + " s long");
   }
+  return file;
+}
+
+void failShort(const std::string& path, sf_count_t declared, sf_count_t read) {
+  fail("ERR_AUDIO_TRUNCATED", "Expected " + std::to_string(declared) + " frames in '" + path +
+                                  "' as its header says, but the file holds " + std::to_string(read));
+}
+
+}  // namespace
+
+SoundFile readSoundFile(const std::string& path, double maxSeconds) {
+  SF_INFO info{};
+  File file = openChecked(path, maxSeconds, info);
   SoundFile sound;
   sound.sampleRate = info.samplerate;
   sound.format = describe(info.format, SF_FORMAT_TYPEMASK);
   sound.sampleType = describe(info.format, SF_FORMAT_SUBMASK);
   std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
   const sf_count_t read = sf_readf_float(file.get(), interleaved.data(), info.frames);
-  if (read < info.frames) {
-    fail("ERR_AUDIO_TRUNCATED", "Expected " + std::to_string(info.frames) + " frames in '" + path +
-                                    "' as its header says, but the file holds " + std::to_string(read));
-  }
+  if (read < info.frames) failShort(path, info.frames, read);
   sound.channels.assign(info.channels, std::vector<float>(static_cast<size_t>(read)));
   for (sf_count_t i = 0; i < read; ++i) {
     for (int c = 0; c < info.channels; ++c) sound.channels[c][i] = interleaved[i * info.channels + c];
   }
   return sound;
+}
+
+SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds) {
+  SF_INFO info{};
+  File file = openChecked(path, maxSeconds, info);
+  // Every frame is decoded, a block at a time: memory stays flat whatever the file's size.
+  constexpr sf_count_t kBlockFrames = 16384;
+  std::vector<float> block(static_cast<size_t>(kBlockFrames) * info.channels);
+  sf_count_t total = 0;
+  for (sf_count_t read; (read = sf_readf_float(file.get(), block.data(), kBlockFrames)) > 0;) total += read;
+  if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
+    fail("ERR_AUDIO_DECODE", "Cannot decode '" + path + "': " + sf_strerror(file.get()));
+  }
+  if (total < info.frames) failShort(path, info.frames, total);
+  return {static_cast<double>(info.samplerate), info.channels, total, describe(info.format, SF_FORMAT_TYPEMASK),
+          describe(info.format, SF_FORMAT_SUBMASK)};
 }
 
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,

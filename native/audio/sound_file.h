@@ -20,6 +20,18 @@ struct SoundFile {
 // (longer than `maxSeconds`, checked before anything is allocated; 0 = no limit).
 SoundFile readSoundFile(const std::string& path, double maxSeconds);
 
+struct SoundFileInfo {
+  double sampleRate = 0;
+  int channels = 0;
+  long long frames = 0;
+  std::string format;
+  std::string sampleType;
+};
+
+// Decodes the whole file a block at a time without keeping it (constant memory), to tell that
+// it is audio we can read and what it holds. Throws what readSoundFile throws.
+SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds);
+
 struct WriteOptions {
   std::string format;       // wav | flac | mp3 | ogg | opus; empty: from the extension
   std::string sampleType;   // pcm16 | pcm24 | float (wav only); empty: pcm24. Integer types are TPDF-dithered.

@@ -127,6 +127,14 @@ export interface NativeAudioFile {
   channels: Float32Array[];
 }
 
+export interface NativeAudioInfo {
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  format: string;
+  sampleType: string;
+}
+
 export interface NativeLoudness {
   integratedLufs: number;
   rangeLu: number;
@@ -154,6 +162,7 @@ export interface NativeBinding {
   stopOutputCapture(): void;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
+  probeAudioFile(path: string, maxSeconds: number): NativeAudioInfo;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
