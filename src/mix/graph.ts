@@ -52,6 +52,9 @@ export const freshChains: ChainSource = {
   release: (chain) => chain.closeAsync(),
 };
 
+/** The stages of a graph's render after its tracks' chains, in the order they begin. */
+export type GraphStage = 'buses' | 'master' | 'loudness';
+
 export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channels'> {
   /** The session rate every input is resampled to. Default 44100. */
   sampleRate?: number;
@@ -63,6 +66,8 @@ export interface GraphOptions extends Omit<PluginOptions, 'sampleRate' | 'channe
   chains?: ChainSource;
   /** Non-zero stops the render at the next block of any chain (`ERR_ABORTED`). */
   cancel?: Int32Array;
+  /** Called as each stage begins, once the tracks are rendered: 'buses' only when the graph has any. */
+  onStage?: (stage: GraphStage) => void;
 }
 
 export interface TrackReport {
@@ -129,7 +134,7 @@ class ChainLease {
   private returned = false;
 
   constructor(private readonly source: ChainSource, slots: ChainSlot[] | undefined, options: GraphOptions, sampleRate: number) {
-    const { tail: _tail, loudness: _loudness, sampleRate: _rate, chains: _chains, cancel: _cancel, ...pluginOptions } = options;
+    const { tail: _tail, loudness: _loudness, sampleRate: _rate, chains: _chains, cancel: _cancel, onStage: _onStage, ...pluginOptions } = options;
     this.loading = !slots || slots.length === 0 ? Promise.resolve(null) : source.acquire(slots, { ...pluginOptions, sampleRate, channels: 2 });
     this.loading.catch(() => {});  // observed when awaited; never an unhandled rejection meanwhile
   }
@@ -245,6 +250,7 @@ async function mixDown(
   const unmeasured = rendered.map((r) => r.report);
   const since = () => (performance.now() - started) / 1000;
   const stages = { tracks: since(), buses: 0, master: 0, loudness: 0 };
+  if (graph.buses?.length) options.onStage?.('buses');
 
   const busOutputs: Array<{ channels: Float32Array[]; gain: number }> = [];
   const busReports: GraphReport['buses'] = [];
@@ -266,6 +272,7 @@ async function mixDown(
   }
 
   stages.buses = since();
+  options.onStage?.('master');
   const audible = tracks.filter((t) => !t.mute);
   const length = Math.max(1, ...audible.map((t) => t.channels[0]!.length), ...busOutputs.map((b) => b.channels[0]!.length));
   const sum = [new Float32Array(length), new Float32Array(length)];
@@ -279,6 +286,7 @@ async function mixDown(
   const [master, loudnesses] = await Promise.all([rendering, inputLoudness]);
   const trackReports: TrackReport[] = unmeasured.map((report, i) => ({ ...report, loudness: loudnesses[i]! }));
   stages.master = since();
+  options.onStage?.('loudness');
   const loudness = options.loudness ? normalizeLoudness(master.channels, sampleRate, options.loudness) : null;
   stages.loudness = since();
   return {

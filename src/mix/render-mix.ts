@@ -4,7 +4,7 @@ import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio/audio-
 import { findBundle } from '../host/bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
 import { resolveTarget } from '../audio/loudness.js';
-import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphTrack, type MixGraph } from './graph.js';
+import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphStage, type GraphTrack, type MixGraph } from './graph.js';
 import { checkReverbChoice, loadRecipe, roleSlots, type Recipe, type ReverbChoice, type Role } from './recipe.js';
 
 export interface MixInputs {
@@ -38,7 +38,11 @@ export interface MixOptions {
   searchPaths?: string[];
   /** Inputs longer than this are refused before decoding. Default 1 hour. */
   maxSeconds?: number;
-  /** Called as the stages complete, with a fraction 0…1 and the stage's name. */
+  /**
+   * Called as each stage starts, with the share of the mix done so far (0…1) and the stage's
+   * name: decoding, vocal (the tracks' chains), buses (only with a send bus), master, loudness.
+   * {@link renderMixFile} adds encoding, then (1, 'written') once the file is written.
+   */
   onProgress?: (fraction: number, stage: string) => void;
   /** Where the chains come from (a render pool keeps them warm). Default: loaded fresh. */
   chains?: ChainSource;
@@ -74,6 +78,9 @@ function rolesInUse(recipe: Recipe, choices: MixReport['choices']): Role[] {
   if (recipe.roles.master) roles.push('master');
   return roles;
 }
+
+/** The share of a mix done as each stage of its graph starts (the tracks' chains take the most). */
+const STAGE_FRACTIONS: Record<GraphStage, number> = { buses: 0.6, master: 0.7, loudness: 0.9 };
 
 function throwIfCancelled(cancel: Int32Array | undefined, stage: string): void {
   if (cancel && Atomics.load(cancel, 0) !== 0) throw new MixchainError('ERR_ABORTED', `The mix was aborted after ${stage}`);
@@ -115,6 +122,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     throw new MixchainError('ERR_RECIPE_BUNDLES_MISSING', `Recipe ${recipe.source} needs plugin bundles that are not installed: ${missing.join(', ')} (sync them, or add their folder to the search paths)`);
   }
 
+  progress(0, 'decoding');
   const decode = async (input: GraphAudio | string, name: string) => {
     if (typeof input !== 'string') return input;
     try {
@@ -127,7 +135,6 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   let vocal = await decode(inputs.vocal, 'vocal');
   let beat = inputs.beat === undefined ? undefined : await decode(inputs.beat, 'beat');
   let extras = await Promise.all((inputs.extras ?? []).map((e, i) => decode(e, `extra ${i + 1}`)));
-  progress(0.15, 'decoded');
   const decoded = (performance.now() - started) / 1000;
   throwIfCancelled(options.cancel, 'decoding');
 
@@ -173,6 +180,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   const ceilingDbtp = options.ceilingDbtp ?? recipe.loudness?.ceilingDbtp ?? -1;
   const sampleRate = options.sampleRate ?? recipe.sampleRate ?? 44100;
   const graphStarted = (performance.now() - started) / 1000;
+  progress(0.15, 'vocal');
   const { channels, report } = await renderGraph(graph, {
     sampleRate,
     tail: preview ? 0 : 'auto',
@@ -181,8 +189,8 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     searchPaths,
     ...(options.chains ? { chains: options.chains } : {}),
     ...(options.cancel ? { cancel: options.cancel } : {}),
+    onStage: (stage) => progress(STAGE_FRACTIONS[stage], stage),
   });
-  progress(0.95, 'rendered');
 
   let output = channels;
   if (preview) {
@@ -220,6 +228,7 @@ export async function renderMixFile(
 ): Promise<MixReport> {
   const { output, ...mixOptions } = options;
   const result = await renderMix(recipe, inputs, mixOptions);
+  options.onProgress?.(0.95, 'encoding');
   writeAudio(outputPath, result.channels, result.sampleRate, output);
   options.onProgress?.(1, 'written');
   return result.report;

@@ -17,6 +17,9 @@ export class HostDied extends Error {
   }
 }
 
+/** What a mix reports as each of its stages starts (see `MixOptions.onProgress`). */
+export type ProgressCallback = (fraction: number, stage: string) => void;
+
 export interface WorkerHost {
   readonly id: number;
   readonly pid: number;
@@ -24,8 +27,11 @@ export interface WorkerHost {
   readonly capacity: number;
   /** Settles when the host has ended, however it ended. */
   readonly exited: Promise<HostExit>;
-  /** Resolves with the task's outcome; rejects with {@link HostDied} when the host dies first. */
-  run(id: number, task: PoolTask, transfer: ArrayBuffer[]): Promise<Outcome>;
+  /**
+   * Resolves with the task's outcome; rejects with {@link HostDied} when the host dies first.
+   * `onProgress` hears the task's stages, every one of them before the outcome.
+   */
+  run(id: number, task: PoolTask, transfer: ArrayBuffer[], onProgress?: ProgressCallback): Promise<Outcome>;
   /** Sets the task's cancel flag: its render stops at the next block with ERR_ABORTED. */
   cancel(id: number): void;
   /** Resident memory of the host's process, in bytes. */

@@ -14,7 +14,7 @@ import type { Recipe } from '../mix/recipe.js';
 import type { MixReport } from '../mix/render-mix.js';
 import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { MarkedRender } from './crash-marker.js';
-import { HostDied, type HostExit, type WorkerHost } from './host.js';
+import { HostDied, type HostExit, type ProgressCallback, type WorkerHost } from './host.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { ProcessHost } from './process-host.js';
 import { inputBuffers } from './staged-audio.js';
@@ -30,10 +30,16 @@ export interface PoolRenderOptions {
   output?: WriteAudioOptions;
   /** Names the render in what its plugins print (`onPluginOutput`), e.g. a job id. Default: the pool's number for it. */
   label?: string;
+  /**
+   * A mix's stages as they start in its worker (see `MixOptions.onProgress`), plus encoding when
+   * the worker writes `outputPath`; never after the render's answer. A render retried on a fresh
+   * worker reports its stages again.
+   */
+  onProgress?: (fraction: number, stage: string) => void;
 }
 
 export type PoolMixInputs = MixTask['inputs'];
-export type PoolChainOptions = Omit<ChainTask, 'kind' | 'chain' | 'input' | 'outputPath' | 'output'> & PoolRenderOptions;
+export type PoolChainOptions = Omit<ChainTask, 'kind' | 'chain' | 'input' | 'outputPath' | 'output'> & Omit<PoolRenderOptions, 'onProgress'>;
 
 interface Job {
   id: number;
@@ -46,6 +52,7 @@ interface Job {
   reject: (error: MixchainError) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  onProgress: ProgressCallback | undefined;
   worker: WorkerSlot | null;
   timer: NodeJS.Timeout | undefined;
   startedAt: number;
@@ -96,9 +103,9 @@ export class RenderPool {
 
   /** Renders a mix (see `renderMix`) on a warm worker. Buffers given as input are transferred in thread isolation. */
   renderMix(recipe: Recipe | string, inputs: PoolMixInputs, options: PoolMixOptions & PoolRenderOptions = {}): Promise<PoolResult<MixReport>> {
-    const { signal, outputPath, output, label, ...mixOptions } = options;
+    const { signal, outputPath, output, label, onProgress, ...mixOptions } = options;
     const task: MixTask = { kind: 'mix', recipe, inputs, options: mixOptions, ...(outputPath === undefined ? {} : { outputPath }), ...(output ? { output } : {}) };
-    return this.submit(task, signal, label);
+    return this.submit(task, signal, label, onProgress);
   }
 
   /** Renders audio (or a file) through a chain of plugins, at the audio's own rate, on a warm worker. */
@@ -164,7 +171,7 @@ export class RenderPool {
     return this.closing;
   }
 
-  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined, label: string | undefined): Promise<PoolResult<Report>> {
+  private submit<Report>(task: PoolTask, signal: AbortSignal | undefined, label: string | undefined, onProgress?: ProgressCallback): Promise<PoolResult<Report>> {
     return new Promise((resolve, reject) => {
       if (this.closing) return reject(new MixchainError('ERR_POOL_CLOSED', 'The pool is closed: it takes no more renders'));
       if (signal?.aborted) return reject(new MixchainError('ERR_ABORTED', 'The render was aborted before it was queued'));
@@ -184,6 +191,7 @@ export class RenderPool {
         reject,
         signal,
         onAbort: () => this.abort(job),
+        onProgress,
         worker: null,
         timer: undefined,
         startedAt: 0,
@@ -217,7 +225,8 @@ export class RenderPool {
     let outcome: Outcome;
     let died: HostExit | null = null;
     try {
-      outcome = await worker.host.run(job.id, job.task, job.transfer);
+      // A host reports stages only before its outcome, and a job settles only after that.
+      outcome = await worker.host.run(job.id, job.task, job.transfer, job.onProgress);
     } catch (error) {
       if (error instanceof HostDied) {
         died = error.exit;

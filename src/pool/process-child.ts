@@ -19,7 +19,8 @@ process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'run': {
       const task = unstageInputs(message.task);
-      void host.run(message.id, task, inputBuffers(task)).then((outcome) => reply({ type: 'result', id: message.id, ...stageOutput(outcome, staging) }));
+      const onProgress = (fraction: number, stage: string) => reply({ type: 'progress', id: message.id, fraction, stage });
+      void host.run(message.id, task, inputBuffers(task), onProgress).then((outcome) => reply({ type: 'result', id: message.id, ...stageOutput(outcome, staging) }));
       break;
     }
     case 'cancel':
@@ -30,4 +31,6 @@ process.on('message', (message: ParentMessage) => {
       break;
   }
 });
+// The parent is gone (SIGKILL included). Renders run on other threads while this one only relays
+// messages, so it hears this at once, and exiting waits for no render, not even one stuck in a plugin.
 process.on('disconnect', () => process.exit(0));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { compiledModule } from '../package-dir.js';
 import { createCrashMarker, readCrashMarker } from './crash-marker.js';
 import { stageInputs, unstageOutput } from './staged-audio.js';
-import { HostDied, type HostExit, type WorkerHost } from './host.js';
+import { HostDied, type HostExit, type ProgressCallback, type WorkerHost } from './host.js';
 import type { ChildMessage, ParentMessage } from './process-messages.js';
 import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { Outcome, PoolTask } from './task.js';
@@ -31,7 +31,7 @@ export class ProcessHost implements WorkerHost {
   readonly capacity: number;
   readonly exited: Promise<HostExit>;
   private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (error: Error) => void; onProgress: ProgressCallback | undefined }>();
   private ended: HostExit | null = null;
   private readonly folder: string;
 
@@ -57,6 +57,8 @@ export class ProcessHost implements WorkerHost {
     this.pid = this.child.pid ?? 0;
     this.child.on('message', (message: ChildMessage) => {
       if (message.type === 'output') return options.onOutput(message.line);
+      // The child sends a task's stages before its result: once that is in, none is left.
+      if (message.type === 'progress') return this.pending.get(message.id)?.onProgress?.(message.fraction, message.stage);
       const task = this.pending.get(message.id);
       this.pending.delete(message.id);
       task?.resolve(unstageOutput(message.outcome, message.channels));
@@ -72,12 +74,12 @@ export class ProcessHost implements WorkerHost {
     });
   }
 
-  async run(id: number, task: PoolTask): Promise<Outcome> {
+  async run(id: number, task: PoolTask, _transfer: ArrayBuffer[], onProgress?: ProgressCallback): Promise<Outcome> {
     if (this.ended) throw new HostDied(this.ended);
     const staged = stageInputs(task, this.folder);
     try {
       return await new Promise<Outcome>((resolve, reject) => {
-        this.pending.set(id, { resolve, reject });
+        this.pending.set(id, { resolve, reject, onProgress });
         this.send({ type: 'run', id, task: staged.task });
       });
     } finally {

@@ -1,7 +1,7 @@
 // The messages between a process host and its child.
 import type { PluginOutputLine } from '../host/plugin-output.js';
 import type { StagedAudio } from './staged-audio.js';
-import type { Outcome, PoolTask } from './task.js';
+import type { Outcome, PoolTask, StageReport } from './task.js';
 
 export type ParentMessage = { type: 'run'; id: number; task: PoolTask } | { type: 'cancel'; id: number } | { type: 'close' };
 
@@ -13,10 +13,16 @@ export interface ResultMessage {
   channels?: StagedAudio;
 }
 
+/** A stage of a running mix has started. */
+export interface ProgressMessage extends StageReport {
+  type: 'progress';
+  id: number;
+}
+
 /** A line a plugin (or anything else in the child) printed. */
 export interface OutputMessage {
   type: 'output';
   line: PluginOutputLine;
 }
 
-export type ChildMessage = ResultMessage | OutputMessage;
+export type ChildMessage = ResultMessage | ProgressMessage | OutputMessage;

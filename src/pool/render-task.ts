@@ -1,21 +1,23 @@
 // The render-pool worker thread (run by piscina, one task at a time): renders mixes and chains on
-// warm chains with the cancel flag of its task, charges every plugin call of the task to it in
-// the crash marker, and returns audio by transfer.
+// warm chains with the cancel flag of its task, posts a mix's stages to its progress port, charges
+// every plugin call of the task to it in the crash marker, and returns audio by transfer.
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { decodeAudio, writeAudio } from '../audio/audio-file.js';
 import { MixchainError } from '../errors.js';
 import { binding } from '../native/binding.js';
 import type { GraphAudio } from '../mix/graph.js';
 import { renderMix, type MixReport } from '../mix/render-mix.js';
-import type { ChainReport, ChainTask, Envelope, MixTask, Outcome, PoolResult, WarmSpec } from './task.js';
+import type { ChainReport, ChainTask, Envelope, MixTask, Outcome, PoolResult, StageReport, WarmSpec } from './task.js';
 import { WarmChains } from './warm-chains.js';
 
 const warm = new WarmChains((workerData as { maxWarmInstances?: number } | undefined)?.maxWarmInstances ?? 64);
 
-async function mix(task: MixTask, cancel: Int32Array): Promise<PoolResult<MixReport>> {
-  const { channels, sampleRate, report } = await renderMix(task.recipe, task.inputs, { ...task.options, chains: warm, cancel });
+async function mix(task: MixTask, cancel: Int32Array, progress: MessagePort | undefined): Promise<PoolResult<MixReport>> {
+  const onProgress = progress ? (fraction: number, stage: string) => progress.postMessage({ fraction, stage } satisfies StageReport) : undefined;
+  const { channels, sampleRate, report } = await renderMix(task.recipe, task.inputs, { ...task.options, chains: warm, cancel, onProgress });
   if (task.outputPath === undefined) return { channels, sampleRate, report };
+  onProgress?.(0.95, 'encoding');
   writeAudio(task.outputPath, channels, sampleRate, task.output);
   return { sampleRate, report };
 }
@@ -75,12 +77,12 @@ function transferred(outcome: Outcome): unknown {
   });
 }
 
-export default async function runTask({ id, task, cancel }: Envelope): Promise<unknown> {
+export default async function runTask({ id, task, cancel, progress }: Envelope): Promise<unknown> {
   const flag = new Int32Array(cancel);
   let outcome: Outcome;
   binding.setCrashTask(id);
   try {
-    const result = task.kind === 'mix' ? await mix(task, flag) : task.kind === 'render' ? await render(task, flag) : await prepare(task.specs);
+    const result = task.kind === 'mix' ? await mix(task, flag, progress) : task.kind === 'render' ? await render(task, flag) : await prepare(task.specs);
     outcome = { ok: true, result, warmInstances: warm.instances };
   } catch (error) {
     const code = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';

@@ -1,4 +1,6 @@
-// What crosses from the pool to its workers and back: plain, cloneable data only.
+// What crosses from the pool to its workers and back: plain, cloneable data only (and the port a
+// worker thread reports a mix's stages on).
+import type { MessagePort } from 'node:worker_threads';
 import type { WriteAudioOptions } from '../audio/audio-file.js';
 import type { ChainSlot } from '../host/chain.js';
 import type { GraphAudio } from '../mix/graph.js';
@@ -47,11 +49,19 @@ export interface WarmTask {
 
 export type PoolTask = MixTask | ChainTask | WarmTask;
 
-/** A task as a worker thread receives it: its id (the crash-marker tag) and its cancel flag. */
+/** A task as a worker thread receives it: its id (the crash-marker tag), its cancel flag, and where its stages go. */
 export interface Envelope {
   id: number;
   task: PoolTask;
   cancel: SharedArrayBuffer;
+  /** Takes a {@link StageReport} as each stage of a mix starts; absent when nobody listens. */
+  progress?: MessagePort;
+}
+
+/** A stage of a mix has started (see `MixOptions.onProgress`). */
+export interface StageReport {
+  fraction: number;
+  stage: string;
 }
 
 export interface ChainReport {

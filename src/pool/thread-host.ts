@@ -2,11 +2,12 @@
 // takes this whole process down. Killing it terminates its threads; a thread stuck inside a
 // plugin's native code cannot be stopped by anyone and stays until the process exits.
 import { pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { compiledModule } from '../package-dir.js';
-import type { HostExit, WorkerHost } from './host.js';
+import type { HostExit, ProgressCallback, WorkerHost } from './host.js';
 import { HostDied } from './host.js';
-import type { Outcome, PoolTask } from './task.js';
+import type { Envelope, Outcome, PoolTask, StageReport } from './task.js';
 
 export interface ThreadHostOptions {
   threads: number;
@@ -34,18 +35,25 @@ export class ThreadHost implements WorkerHost {
     });
   }
 
-  async run(id: number, task: PoolTask, transfer: ArrayBuffer[]): Promise<Outcome> {
+  async run(id: number, task: PoolTask, transfer: ArrayBuffer[], onProgress?: ProgressCallback): Promise<Outcome> {
     if (this.killed) throw new HostDied(this.killed);
     const cancel = new SharedArrayBuffer(4);
     const abort = new AbortController();
     this.running.set(id, { cancel: new Int32Array(cancel), abort });
+    const progress = onProgress ? new MessageChannel() : null;
+    const report = ({ fraction, stage }: StageReport) => onProgress?.(fraction, stage);
+    progress?.port1.on('message', report);
     try {
-      return (await this.piscina.run({ id, task, cancel }, { transferList: transfer, signal: abort.signal })) as Outcome;
+      const envelope: Envelope = { id, task, cancel, progress: progress?.port2 };
+      const outcome = (await this.piscina.run(envelope, { transferList: progress ? [...transfer, progress.port2] : transfer, signal: abort.signal })) as Outcome;
+      if (progress) drain(progress.port1, report);
+      return outcome;
     } catch (error) {
       if (this.killed) throw new HostDied(this.killed);
       // The worker thread itself failed (not the render, whose errors come back as outcomes).
       return { ok: false, error: { code: 'ERR_WORKER_FAILED', message: `The worker thread failed: ${error instanceof Error ? error.message : String(error)}` } };
     } finally {
+      progress?.port1.close();
       this.running.delete(id);
     }
   }
@@ -70,4 +78,12 @@ export class ThreadHost implements WorkerHost {
     for (const task of this.running.values()) task.abort.abort();
     void this.piscina.destroy().finally(() => this.markExited(this.killed!));
   }
+}
+
+/**
+ * Hands over the stages still queued on the port: the outcome came back on piscina's port, not
+ * this one, so stages the task posted before it may not have been delivered yet.
+ */
+function drain(port: MessagePort, report: (message: StageReport) => void): void {
+  for (let left = receiveMessageOnPort(port); left; left = receiveMessageOnPort(port)) report(left.message as StageReport);
 }
