@@ -1,5 +1,6 @@
 #include "addon/audio_file.h"
 
+#include "addon/async.h"
 #include "addon/convert.h"
 #include "addon/errors.h"
 #include "audio/sound_file.h"
@@ -22,19 +23,22 @@ Napi::Value readAudioFile(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value probeAudioFile(const Napi::CallbackInfo& info) {
+// On a thread of its own: decoding a long upload to the end must not hold up the JS thread.
+Napi::Value probeAudioFileAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return guard(env, [&] {
-    const double maxSeconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
-    const SoundFileInfo sound = probeSoundFile(info[0].As<Napi::String>().Utf8Value(), maxSeconds);
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("sampleRate", Napi::Number::New(env, sound.sampleRate));
-    out.Set("channels", Napi::Number::New(env, sound.channels));
-    out.Set("frames", Napi::Number::New(env, static_cast<double>(sound.frames)));
-    out.Set("format", sound.format);
-    out.Set("sampleType", sound.sampleType);
-    return Napi::Value(out);
-  });
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const double maxSeconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  return runAsync<SoundFileInfo>(
+      env, RunOn::OwnThread, [path, maxSeconds] { return probeSoundFile(path, maxSeconds); },
+      [](Napi::Env env, SoundFileInfo& sound) {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("sampleRate", Napi::Number::New(env, sound.sampleRate));
+        out.Set("channels", Napi::Number::New(env, sound.channels));
+        out.Set("frames", Napi::Number::New(env, static_cast<double>(sound.frames)));
+        out.Set("format", sound.format);
+        out.Set("sampleType", sound.sampleType);
+        return Napi::Value(out);
+      });
 }
 
 Napi::Value writeAudioFile(const Napi::CallbackInfo& info) {
@@ -59,7 +63,7 @@ Napi::Value writeAudioFile(const Napi::CallbackInfo& info) {
 
 void defineAudioFileFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("readAudioFile", Napi::Function::New(env, readAudioFile, "readAudioFile"));
-  exports.Set("probeAudioFile", Napi::Function::New(env, probeAudioFile, "probeAudioFile"));
+  exports.Set("probeAudioFileAsync", Napi::Function::New(env, probeAudioFileAsync, "probeAudioFileAsync"));
   exports.Set("writeAudioFile", Napi::Function::New(env, writeAudioFile, "writeAudioFile"));
 }
 

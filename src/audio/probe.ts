@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileTypeFromFile } from 'file-type';
-import { MixchainError, native } from '../errors.js';
+import { MixchainError, nativeAsync } from '../errors.js';
 import { binding } from '../native/binding.js';
 
 const run = promisify(execFile);
@@ -30,7 +30,7 @@ export async function probeAudio(path: string, maxSeconds: number): Promise<Audi
   }
   const base = { extension: type.ext, mimetype: type.mime };
   try {
-    const info = native(() => binding.probeAudioFile(path, maxSeconds));
+    const info = await nativeAsync(() => binding.probeAudioFileAsync(path, maxSeconds));
     return { ...base, durationSeconds: info.frames / info.sampleRate, sampleRate: info.sampleRate, channels: info.channels };
   } catch (error) {
     if (!(error instanceof MixchainError) || error.code !== 'ERR_AUDIO_DECODE') throw error;

@@ -162,7 +162,7 @@ export interface NativeBinding {
   stopOutputCapture(): void;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
-  probeAudioFile(path: string, maxSeconds: number): NativeAudioInfo;
+  probeAudioFileAsync(path: string, maxSeconds: number): Promise<NativeAudioInfo>;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;
