@@ -22,6 +22,8 @@ packages=(
   valgrind                              # npm run leak
   clang-format                          # npm run lint
   espeak-ng                             # the demo's spoken vocal
+  curl                                  # the README's session with the service (its test runs it)
+  jq                                    # ... which reads the JSON answers with jq
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,3 +10,6 @@ export const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '.
  * dist/, also when the caller runs from the TypeScript sources (tests).
  */
 export const compiledModule = (path: string) => join(packageDirectory, 'dist', path);
+
+/** The package's version, from its package.json. */
+export const packageVersion = (JSON.parse(readFileSync(join(packageDirectory, 'package.json'), 'utf8')) as { version: string }).version;

@@ -13,6 +13,8 @@ import { addRenderCommand } from './render.js';
 import { addDemoCommand } from './demo.js';
 import { addMixCommand } from './mix.js';
 import { addRecipesCommand } from './recipes.js';
+import { addServeCommand } from './serve.js';
+import { addKeysCommands } from './keys.js';
 
 const program = new Command('mixchain')
   .description('Host VST3 plugin chains: render a file through plugins, mix a vocal over a beat')
@@ -39,6 +41,8 @@ addRenderCommand(program);
 addMixCommand(program);
 addRecipesCommand(program);
 addDemoCommand(program);
+addServeCommand(program);
+addKeysCommands(program);
 
 const args = process.argv.slice(2);
 // With --json, stdout carries the JSON alone: what plugins print goes to stderr, labelled.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { findBundle } from '../host/bundles.js';
-import { builtinRecipes, loadRecipe, ROLES } from '../mix/recipe.js';
+import { builtinRecipes } from '../mix/recipe.js';
+import { listRecipes } from '../mix/recipe-listing.js';
 import { print } from './stdout.js';
 
 /** `mixchain recipes`: the recipes, their roles, and whether each role's plugins are installed. */
@@ -15,22 +15,7 @@ export function addRecipesCommand(program: Command): void {
 
 function recipes(given: string[], values: { json?: boolean }): void {
   const names = given.length ? given : builtinRecipes();
-  const listing = names.map((name) => {
-    const recipe = loadRecipe(name);
-    return {
-      name: recipe.name,
-      description: recipe.description ?? '',
-      choices: recipe.choices ?? {},
-      roles: ROLES.filter((role) => recipe.roles[role]).map((role) => ({
-        role,
-        placement: recipe.roles[role]!.placement ?? 'insert',
-        plugins: recipe.roles[role]!.plugins.map((p) => {
-          const path = findBundle(p.bundle);
-          return { bundle: p.bundle, ...(p.class ? { class: p.class } : {}), installed: path !== null, path };
-        }),
-      })),
-    };
-  });
+  const listing = listRecipes(names);
   if (values.json) {
     print(JSON.stringify(listing, null, 2));
     return;

@@ -1,0 +1,85 @@
+// The one kind of job: a mix of uploaded files, rendered on the pool into a file the worker
+// writes itself, then stored as `mixes/<job id>.<format>`. Synchronous mixes use the same render.
+import { join } from 'node:path';
+import { MixchainError } from '../errors.js';
+import type { MixReport } from '../mix/render-mix.js';
+import type { RenderPool } from '../pool/pool.js';
+import type { Storage } from '../storage/storage.js';
+import type { UploadStore } from '../storage/uploads.js';
+import type { JobHandler } from './runner.js';
+
+/** Mix options as the API validated them (see the server's mix-options schema). */
+export interface MixRequest {
+  recipe?: string;
+  format?: 'wav' | 'flac' | 'mp3' | 'ogg' | 'opus';
+  sampleType?: 'pcm16' | 'pcm24' | 'float';
+  [option: string]: unknown;
+}
+
+export interface MixFiles {
+  vocal: string;
+  beat?: string;
+  extras?: string[];
+}
+
+export interface RenderToFileOptions {
+  /** Where the worker writes the result: a folder, and the file's name without extension. */
+  folder: string;
+  name: string;
+  signal?: AbortSignal;
+  label?: string;
+  onProgress?: (fraction: number, stage: string) => void;
+}
+
+export const DEFAULT_RECIPE = 'default';
+
+/** Renders a mix of local files to `<folder>/<name>.<format>` on the pool. */
+export async function renderMixToFile(pool: RenderPool, files: MixFiles, request: MixRequest, options: RenderToFileOptions): Promise<{ file: string; format: string; report: MixReport }> {
+  const { recipe, format = 'wav', sampleType, ...mix } = request;
+  const file = join(options.folder, `${options.name}.${format}`);
+  const { report } = await pool.renderMix(recipe ?? DEFAULT_RECIPE, { ...files }, {
+    ...mix,
+    outputPath: file,
+    output: { format, ...(sampleType ? { sampleType } : {}) },
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.label ? { label: options.label } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return { file, format, report };
+}
+
+export interface MixJobDeps {
+  pool: RenderPool;
+  uploads: UploadStore;
+  storage: Storage;
+}
+
+/** The local file of one of the job owner's uploads, or ERR_UPLOAD_NOT_FOUND (deleted since). */
+async function uploadedFile(deps: MixJobDeps, keyId: string, id: string): Promise<string> {
+  const upload = deps.uploads.get(keyId, id);
+  const path = upload ? await deps.storage.localPath(upload.key) : null;
+  if (!path) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected upload ${id} to exist but it was deleted before the job ran`);
+  return path;
+}
+
+export function mixJobHandler(deps: MixJobDeps): JobHandler {
+  return async (job, { signal, progress }) => {
+    const { input } = job;
+    const files: MixFiles = {
+      vocal: await uploadedFile(deps, job.keyId, input.vocal),
+      ...(input.beat ? { beat: await uploadedFile(deps, job.keyId, input.beat) } : {}),
+      ...(input.extras.length ? { extras: await Promise.all(input.extras.map((id) => uploadedFile(deps, job.keyId, id))) } : {}),
+    };
+    const rendered = await renderMixToFile(deps.pool, files, input.options as MixRequest, {
+      folder: deps.storage.scratchDir,
+      name: job.id,
+      signal,
+      label: job.id,
+      // The render is 95 % of a job; storing the result the rest.
+      onProgress: (fraction, stage) => progress(Math.floor(fraction * 95), stage),
+    });
+    progress(97, 'storing');
+    const stored = await deps.storage.put(`mixes/${job.id}.${rendered.format}`, rendered.file);
+    return { report: rendered.report, result: { key: stored.key, format: rendered.format, size: stored.size } };
+  };
+}

@@ -1,0 +1,99 @@
+// The service as a Fastify app, without listening (start.ts listens): one plugin per concern,
+// one route file per resource. `buildApp` is also the library's way to embed the service.
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
+import underPressure from '@fastify/under-pressure';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { resolveConfig, type ServerConfig } from './config.js';
+import { authenticate } from './plugins/auth.js';
+import errors from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
+import { limitPerKey } from './plugins/rate-limit.js';
+import services from './plugins/services.js';
+import { problem } from './problem.js';
+import filesRoutes from './routes/files.js';
+import healthRoutes from './routes/health.js';
+import infoRoutes from './routes/info.js';
+import jobEventRoutes from './routes/job-events.js';
+import jobRoutes from './routes/jobs.js';
+import mixRoutes from './routes/mix.js';
+import recipeRoutes from './routes/recipes.js';
+import uploadRoutes from './routes/uploads.js';
+
+export interface AppOptions extends Partial<ServerConfig> {
+  /** Pino options, or false for none. Default: JSON lines at the configured level. */
+  logger?: FastifyServerOptions['logger'];
+  /** Environment to read the configuration from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Answers what fails before routing (oversized headers, malformed requests) as problem+json too. */
+function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(problem(status, tooLarge ? 'ERR_HEADERS_TOO_LARGE' : 'ERR_MALFORMED_REQUEST', tooLarge ? 'Expected request headers of at most 16 kB' : 'Expected a well-formed HTTP request'));
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+// Signed file links are credentials: never in the logs.
+const redactUrl = (url: string) => url.replace(/\/files\/[^/?#]+/, '/files/[redacted]');
+
+export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+  const { logger, env, ...overrides } = options;
+  const config = resolveConfig(overrides, env);
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) },
+    },
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    routerOptions: { maxParamLength: 2048 },
+    clientErrorHandler: clientError,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // No route takes plain text: such a body is 415, as any type a route does not take (Fastify would
+  // parse it and hand a string to the routes' validation instead).
+  app.removeContentTypeParser('text/plain');
+  await app.register(errors);
+  await app.register(services, { config });
+  // Closing drops idle keep-alive connections at once, but one whose response was still being
+  // sent stays open until its client lets go (up to keepAliveTimeout, 72 s): drop it when done.
+  app.addHook('onResponse', async () => {
+    if (app.services.draining) app.server.closeIdleConnections();
+  });
+  // OpenAPI first: it documents only the routes registered after it, /metrics among them.
+  await app.register(openapi);
+  await app.register(metrics);
+  await app.register(underPressure, { maxEventLoopDelay: 1000, retryAfter: 10, exposeStatusRoute: false });
+  await app.register(multipart, { limits: { fileSize: config.maxUploadMb * 1024 * 1024, headerPairs: 100 } });
+
+  await app.register(healthRoutes);
+  await app.register(filesRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(infoRoutes);
+      await api.register(async (authed) => {
+        await authed.register(authenticate);
+        await authed.register(limitPerKey);
+        await authed.register(uploadRoutes);
+        await authed.register(mixRoutes);
+        await authed.register(jobRoutes);
+        await authed.register(jobEventRoutes);
+        await authed.register(recipeRoutes);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

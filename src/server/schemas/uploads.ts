@@ -1,0 +1,26 @@
+import { Type } from 'typebox';
+import { Nullable } from './common.js';
+
+export const Upload = Type.Object(
+  {
+    id: Type.String(),
+    key: Type.String({ description: 'Storage key, made by the server: uploads/<uuid>.<ext>' }),
+    url: Type.String({ description: 'Downloads the file without the API key until it expires' }),
+    filename: Nullable(Type.String({ description: "The client's filename, metadata only" })),
+    mimetype: Type.String({ description: 'By content, not as declared' }),
+    size: Type.Integer(),
+    durationSeconds: Type.Number(),
+    sampleRate: Type.Integer(),
+    channels: Type.Integer(),
+    createdAt: Type.String(),
+    expiresAt: Type.String(),
+  },
+  { $id: 'Upload' },
+);
+
+export const StorageStatus = Type.Object({
+  r2Configured: Type.Boolean(),
+  provider: Type.Union([Type.Literal('cloudflare-r2'), Type.Literal('s3'), Type.Literal('local')]),
+  bucket: Nullable(Type.String()),
+  publicUrl: Nullable(Type.String()),
+});

@@ -1,0 +1,56 @@
+// A stored file as the response body, with single byte ranges (206, or 416 when the range lies
+// outside the file) so players can seek and downloads can resume.
+import { createReadStream } from 'node:fs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MixchainError } from '../errors.js';
+
+export const CONTENT_TYPES: Record<string, string> = {
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg; codecs=opus',
+  m4a: 'audio/mp4',
+  aif: 'audio/aiff',
+};
+
+export function contentTypeOf(extension: string): string {
+  return CONTENT_TYPES[extension] ?? 'application/octet-stream';
+}
+
+/** An attachment header with a name safe in any header: ASCII, no quotes, no separators. */
+export function attachment(filename: string): string {
+  const ascii = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'download';
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+function parseRange(header: string, size: number): { start: number; end: number } | null {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  return start <= end && start < size ? { start, end } : null;
+}
+
+export function sendFile(request: FastifyRequest, reply: FastifyReply, path: string, size: number, contentType: string, filename: string): FastifyReply {
+  reply.header('Accept-Ranges', 'bytes').header('Content-Type', contentType).header('Content-Disposition', attachment(filename));
+  const range = request.headers.range;
+  if (range === undefined) return reply.header('Content-Length', size).send(createReadStream(path));
+  const wanted = parseRange(range, size);
+  if (!wanted) {
+    reply.header('Content-Range', `bytes */${size}`);
+    throw new MixchainError('ERR_RANGE_NOT_SATISFIABLE', `Expected a byte range within 0-${size - 1} (bytes=start-end) but got '${range.slice(0, 80)}'`);
+  }
+  return reply
+    .code(206)
+    .header('Content-Range', `bytes ${wanted.start}-${wanted.end}/${size}`)
+    .header('Content-Length', wanted.end - wanted.start + 1)
+    .send(createReadStream(path, wanted));
+}
