@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
-import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { authenticate } from './plugins/auth.js';
 import errors from './plugins/errors.js';
+import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import { limitPerKey } from './plugins/rate-limit.js';
@@ -75,7 +75,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   // OpenAPI first: it documents only the routes registered after it, /metrics among them.
   await app.register(openapi);
   await app.register(metrics);
-  await app.register(underPressure, { maxEventLoopDelay: 1000, retryAfter: 10, exposeStatusRoute: false });
+  await app.register(loadShedding);
   await app.register(multipart, { limits: { fileSize: config.maxUploadMb * 1024 * 1024, headerPairs: 100 } });
 
   await app.register(healthRoutes);

@@ -10,11 +10,11 @@ import { problem, sendProblem, type ProblemBody } from '../problem.js';
 
 // Fastify's and its plugins' error codes, as ours.
 const FASTIFY_CODES: Record<string, [number, string, string?]> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'ERR_MALFORMED_REQUEST'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'ERR_MALFORMED_REQUEST'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'ERR_MALFORMED_REQUEST', 'Expected a body of valid JSON, as its Content-Type says, but it does not parse'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'ERR_MALFORMED_REQUEST', 'Expected a body of JSON, as its Content-Type says, but it is empty'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'Expected a body of a type this route takes (multipart/form-data or application/json, as /docs says) but got another'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'ERR_BODY_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'ERR_MALFORMED_REQUEST'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'ERR_BODY_TOO_LARGE', 'Expected a request body of at most 1 MB (audio goes in multipart, up to MIXCHAIN_MAX_UPLOAD_MB per file)'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'ERR_MALFORMED_REQUEST', 'Expected a body as long as its Content-Length'],
   FST_REQ_FILE_TOO_LARGE: [413, 'ERR_UPLOAD_TOO_LARGE'],
   FST_PARTS_LIMIT: [413, 'ERR_TOO_MANY_PARTS', 'Expected fewer parts in the multipart body'],
   FST_FILES_LIMIT: [413, 'ERR_TOO_MANY_PARTS', 'Expected fewer files in the multipart body'],
@@ -45,7 +45,7 @@ export function problemFor(error: FastifyError | MixchainError | Error): Problem
   // Busboy's own parse errors ("Unexpected end of form", "Malformed part header").
   if (/unexpected end of form|malformed|multipart/i.test(fastify.message) && !fastify.statusCode) return problem(400, 'ERR_MULTIPART', `Expected a complete multipart body: ${fastify.message}`);
   const status = fastify.statusCode ?? 500;
-  if (status >= 400 && status < 500) return problem(status, fastify.code ?? 'ERR_BAD_REQUEST', fastify.message);
+  if (status >= 400 && status < 500) return problem(status, fastify.code?.startsWith('ERR_') ? fastify.code : 'ERR_BAD_REQUEST', fastify.message);
   return problem(500, 'ERR_INTERNAL', 'The server failed to complete this request');
 }
 
@@ -55,6 +55,8 @@ export default fp(async function errors(app: FastifyInstance) {
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, detail: body.detail }, 'request refused');
     if (reply.sent || reply.raw.headersSent) return;
+    // Every 503 says when to come back, whoever raised it.
+    if (body.status === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '5');
     // Refused before its body was read to the end (a multipart part over a limit, a wrong field):
     // nothing reads the rest any more, so drop it as it comes, or the client, still sending, would
     // stall and never read the answer.
