@@ -70,3 +70,15 @@ function fromNative(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * The error with each path in its message replaced by a name for it (an upload id, "the vocal"):
+ * what callers of a service see must not show where the service keeps its files.
+ */
+export function withNames(error: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (!(error instanceof MixchainError)) return error;
+  let message = error.message;
+  for (const [path, name] of names) message = message.replaceAll(path, name);
+  if (message === error.message) return error;
+  return new MixchainError(error.code, message, { cause: error, ...(error.details ? { details: error.details } : {}) });
+}

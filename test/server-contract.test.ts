@@ -193,8 +193,10 @@ describe('operations (no key)', () => {
     try {
       expectProblem(await call(server, { url: '/readyz', key: null }), 503, 'ERR_SHUTTING_DOWN');
       expect((await call(server, { url: '/health', key: null })).json().status).toBe('draining');
-      // No new work either: a synchronous mix is refused at the door, though a worker is free.
-      expectProblem(await call(server, { method: 'POST', url: '/api/v1/mix', payload: { vocal: vocalId } }), 503, 'ERR_OVERLOADED');
+      // No new work either: API requests are refused at the door, though a worker is free.
+      const refused = await call(server, { method: 'POST', url: '/api/v1/mix', payload: { vocal: vocalId } });
+      expectProblem(refused, 503, 'ERR_SHUTTING_DOWN');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     } finally {
       server.app.services.draining = false;
     }

@@ -22,13 +22,18 @@ export interface AudioProbe {
 // Containers that hold audio without saying so in their MIME type.
 const AUDIO_CONTAINERS = new Set(['mp4', 'm4a', 'webm', 'mka', '3gp']);
 
-/** Refuses what is not audio (ERR_NOT_AUDIO), what cannot be decoded (ERR_AUDIO_DECODE, ERR_AUDIO_TRUNCATED, ERR_EMPTY_INPUT) and what is longer than `maxSeconds` (ERR_AUDIO_TOO_LONG). */
-export async function probeAudio(path: string, maxSeconds: number): Promise<AudioProbe> {
+/** What the content is by its magic numbers, or ERR_NOT_AUDIO. Reads only the file's start. */
+export async function sniffAudio(path: string): Promise<Pick<AudioProbe, 'extension' | 'mimetype'>> {
   const type = await fileTypeFromFile(path);
   if (!type || !(type.mime.startsWith('audio/') || AUDIO_CONTAINERS.has(type.ext))) {
     throw new MixchainError('ERR_NOT_AUDIO', `Expected an audio file (WAV, FLAC, MP3, M4A, OGG, Opus, AIFF, …) but the content is ${type ? `${type.mime} (.${type.ext})` : 'not a known file type'}`);
   }
-  const base = { extension: type.ext, mimetype: type.mime };
+  return { extension: type.ext, mimetype: type.mime };
+}
+
+/** Refuses what is not audio (ERR_NOT_AUDIO), what cannot be decoded (ERR_AUDIO_DECODE, ERR_AUDIO_TRUNCATED, ERR_EMPTY_INPUT) and what is longer than `maxSeconds` (ERR_AUDIO_TOO_LONG). */
+export async function probeAudio(path: string, maxSeconds: number): Promise<AudioProbe> {
+  const base = await sniffAudio(path);
   try {
     const info = await nativeAsync(() => binding.probeAudioFileAsync(path, maxSeconds));
     return { ...base, durationSeconds: info.frames / info.sampleRate, sampleRate: info.sampleRate, channels: info.channels };

@@ -1,7 +1,7 @@
 // The one kind of job: a mix of uploaded files, rendered on the pool into a file the worker
 // writes itself, then stored as `mixes/<job id>.<format>`. Synchronous mixes use the same render.
 import { join } from 'node:path';
-import { MixchainError } from '../errors.js';
+import { MixchainError, withNames } from '../errors.js';
 import type { MixReport } from '../mix/render-mix.js';
 import type { RenderPool } from '../pool/pool.js';
 import type { Storage } from '../storage/storage.js';
@@ -29,6 +29,8 @@ export interface RenderToFileOptions {
   signal?: AbortSignal;
   label?: string;
   onProgress?: (fraction: number, stage: string) => void;
+  /** Longer inputs are refused by the worker's decode (ERR_AUDIO_TOO_LONG). Default: the mix engine's. */
+  maxSeconds?: number;
 }
 
 export const DEFAULT_RECIPE = 'default';
@@ -44,6 +46,7 @@ export async function renderMixToFile(pool: RenderPool, files: MixFiles, request
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.label ? { label: options.label } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.maxSeconds ? { maxSeconds: options.maxSeconds } : {}),
   });
   return { file, format, report };
 }
@@ -70,6 +73,9 @@ export function mixJobHandler(deps: MixJobDeps): JobHandler {
       ...(input.beat ? { beat: await uploadedFile(deps, job.keyId, input.beat) } : {}),
       ...(input.extras.length ? { extras: await Promise.all(input.extras.map((id) => uploadedFile(deps, job.keyId, id))) } : {}),
     };
+    const names = new Map<string, string>([[files.vocal, `upload ${input.vocal}`]]);
+    if (files.beat && input.beat) names.set(files.beat, `upload ${input.beat}`);
+    files.extras?.forEach((path, i) => names.set(path, `upload ${input.extras[i]}`));
     const rendered = await renderMixToFile(deps.pool, files, input.options as MixRequest, {
       folder: deps.storage.scratchDir,
       name: job.id,
@@ -77,7 +83,7 @@ export function mixJobHandler(deps: MixJobDeps): JobHandler {
       label: job.id,
       // The render is 95 % of a job; storing the result the rest.
       onProgress: (fraction, stage) => progress(Math.floor(fraction * 95), stage),
-    });
+    }).catch((error: unknown) => Promise.reject(withNames(error, names)));
     progress(97, 'storing');
     const stored = await deps.storage.put(`mixes/${job.id}.${rendered.format}`, rendered.file);
     return { report: rendered.report, result: { key: stored.key, format: rendered.format, size: stored.size } };

@@ -58,7 +58,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     routerOptions: { maxParamLength: 2048 },
     clientErrorHandler: clientError,
-    return503OnClosing: true,
+    // Requests that arrive while closing get our problem+json 503 (plugins/load-shedding.ts).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -67,11 +68,6 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
   await app.register(errors);
   await app.register(services, { config });
-  // Closing drops idle keep-alive connections at once, but one whose response was still being
-  // sent stays open until its client lets go (up to keepAliveTimeout, 72 s): drop it when done.
-  app.addHook('onResponse', async () => {
-    if (app.services.draining) app.server.closeIdleConnections();
-  });
   // OpenAPI first: it documents only the routes registered after it, /metrics among them.
   await app.register(openapi);
   await app.register(metrics);

@@ -77,7 +77,8 @@ export function resolveConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
   const fromEnv: Overrides = {};
   for (const setting of SETTINGS) {
     const value = env[setting.env];
-    if (value !== undefined && value !== '') (fromEnv as Record<string, unknown>)[setting.key] = setting.parse(value, setting.env);
+    // An empty list is a value (MIXCHAIN_WARM= warms nothing); other empty variables are unset.
+    if (value !== undefined && (value !== '' || setting.key === 'warm')) (fromEnv as Record<string, unknown>)[setting.key] = setting.parse(value, setting.env);
   }
   const given: Overrides = { ...fromEnv };
   for (const setting of SETTINGS) {

@@ -7,8 +7,8 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
-import { probeAudio, type AudioProbe } from '../audio/probe.js';
-import { MixchainError } from '../errors.js';
+import { probeAudio, sniffAudio, type AudioProbe } from '../audio/probe.js';
+import { MixchainError, withNames } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { UploadRecord } from '../storage/uploads.js';
 
@@ -58,18 +58,37 @@ export function tooManyParts(error: unknown, takes: string): unknown {
   return code && PARSER_LIMITS.has(code) ? new MixchainError('ERR_TOO_MANY_PARTS', `Expected ${takes} but the body holds more parts`) : error;
 }
 
-/** Probes a received file as audio; a file that is not is deleted. */
-export async function probeReceived(file: ReceivedFile, maxSeconds: number): Promise<AudioProbe> {
+/** Refuses an empty part by name: it is no file type at all, so the sniffer would call it "not audio". */
+function checkNotEmpty(file: ReceivedFile): void {
+  if (file.size === 0) throw new MixchainError('ERR_EMPTY_INPUT', `Expected an audio file${file.filename ? ` in '${file.filename}'` : ''} but it is empty (0 bytes)`);
+}
+
+/** Deletes a received file when `check` refuses it. */
+async function orDelete<T>(file: ReceivedFile, check: () => Promise<T>): Promise<T> {
   try {
-    // Named as what it is: an empty part is no file type at all, so the sniffer would call it "not audio".
-    if (file.size === 0) throw new MixchainError('ERR_EMPTY_INPUT', `Expected an audio file${file.filename ? ` in '${file.filename}'` : ''} but it is empty (0 bytes)`);
+    checkNotEmpty(file);
+    return await check();
+  } catch (error) {
+    await rm(file.path, { force: true });
+    throw withNames(error, new Map([[file.path, file.filename ?? 'the file']]));
+  }
+}
+
+/** Probes a received file as audio (sniffed, then decoded to the end); a file that is not is deleted. */
+export function probeReceived(file: ReceivedFile, maxSeconds: number): Promise<AudioProbe> {
+  return orDelete(file, async () => {
     const probe = await probeAudio(file.path, maxSeconds);
     if (probe.durationSeconds > maxSeconds) throw new MixchainError('ERR_AUDIO_TOO_LONG', `Expected at most ${maxSeconds} s of audio but the file is ${probe.durationSeconds.toFixed(1)} s long`);
     return probe;
-  } catch (error) {
-    await rm(file.path, { force: true });
-    throw error;
-  }
+  });
+}
+
+/**
+ * Sniffs a received file as audio, without decoding it: for a file about to be rendered at once,
+ * whose decode in the worker tells the rest (undecodable, truncated, too long) anyway.
+ */
+export function sniffReceived(file: ReceivedFile): Promise<unknown> {
+  return orDelete(file, () => sniffAudio(file.path));
 }
 
 export interface UploadContext {

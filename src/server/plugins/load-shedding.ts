@@ -1,5 +1,5 @@
-// Load shedding: while the event loop lags more than a second, API requests get 503 with
-// Retry-After at once instead of queueing behind it. Health, readiness, stats and metrics still
+// Load shedding: while the event loop lags more than a second, or once shutdown has begun, API
+// requests get 503 with Retry-After at once instead of queueing behind it. Health, readiness, stats and metrics still
 // answer (an orchestrator must not restart a busy server, and operators need the numbers most
 // then). The lag of start-up itself (compiling every route's schemas in one go) is not load.
 import underPressure from '@fastify/under-pressure';
@@ -15,6 +15,11 @@ export default fp(async function loadShedding(app: FastifyInstance) {
   let readyAt = Infinity;
   app.addHook('onReady', async () => {
     readyAt = Date.now();
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!app.services.draining || ALWAYS_ANSWERED.has(request.url.split('?')[0]!)) return;
+    reply.header('Retry-After', String(RETRY_AFTER_S));
+    throw new MixchainError('ERR_SHUTTING_DOWN', 'The server is shutting down and takes no new requests; retry in a moment (on another instance, if there is one)');
   });
   await app.register(underPressure, {
     maxEventLoopDelay: 1000,

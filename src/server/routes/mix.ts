@@ -9,14 +9,14 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { MixchainError } from '../../errors.js';
+import { MixchainError, withNames } from '../../errors.js';
 import { renderMixToFile, type MixFiles, type MixRequest } from '../../jobs/mix-job.js';
 import type { JobInput } from '../../jobs/queue.js';
 import type { MixReport } from '../../mix/render-mix.js';
 import { fieldErrors, validationError } from '../field-errors.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { mixRequest, splitBody } from '../mix-request.js';
-import { probeReceived, receiveFile, tooManyParts, type ReceivedFile } from '../receive-file.js';
+import { receiveFile, sniffReceived, tooManyParts, type ReceivedFile } from '../receive-file.js';
 import { audioContent, errorResponses } from '../schemas/common.js';
 import { JobResultView, MixFromUploads } from '../schemas/jobs.js';
 import { mixOptionsFromFields } from '../schemas/mix-options.js';
@@ -32,6 +32,8 @@ interface Gathered {
   input: JobInput;
   /** Scratch files to delete when the request ends. */
   scratch: ReceivedFile[];
+  /** What to call each input's file in an error: never its path. */
+  names: Map<string, string>;
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -64,7 +66,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new MixchainError('ERR_VALIDATION', `Expected one file in field vocal and at most one in beat but got ${named.vocal!.length} and ${named.beat!.length}`, { details: { errors: [{ path: '/vocal', message: 'exactly one file is required' }] } });
       }
       const options = mixRequest(mixOptionsFromFields(fields));
-      for (const file of scratch) await probeReceived(file, config.syncMaxSeconds).catch((error) => Promise.reject(tooLongForSync(error)));
+      // Sniffed only: the worker decodes them anyway, and its refusals (undecodable, truncated, too long) come back as 4xx.
+      for (const file of scratch) await sniffReceived(file);
       const [vocal] = named.vocal!;
       const [beat] = named.beat!;
       return {
@@ -72,6 +75,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         request: options,
         input: { vocal: vocal!.filename ?? 'vocal', beat: beat ? (beat.filename ?? 'beat') : null, extras: named.extra!.map((f) => f.filename ?? 'extra'), options: { ...options }, webhookUrl: null, forward: false },
         scratch,
+        names: new Map(scratch.map((f) => [f.path, `'${f.filename ?? 'the file'}'`])),
       };
     } catch (error) {
       await Promise.all(scratch.map((f) => rm(f.path, { force: true })));
@@ -98,6 +102,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       request: request_,
       input: { vocal: inputs.vocal as string, beat: (inputs.beat as string | null | undefined) ?? null, extras: (inputs.extras as string[] | undefined) ?? [], options: { ...options }, webhookUrl: null, forward: false },
       scratch: [],
+      names: new Map(paths.map((path, i) => [path, `upload ${ids[i]}`])),
     };
   }
 
@@ -117,11 +122,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const started = performance.now();
     let outcome = 'ok';
     try {
-      return await renderMixToFile(pool, gathered.files, gathered.request, { folder: services.storage.scratchDir, name: randomUUID(), signal: abort.signal, label: request.id });
+      return await renderMixToFile(pool, gathered.files, gathered.request, {
+        folder: services.storage.scratchDir,
+        name: randomUUID(),
+        signal: abort.signal,
+        label: request.id,
+        maxSeconds: config.syncMaxSeconds,
+      });
     } catch (error) {
       outcome = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';
       if (outcome === 'ERR_POOL_BUSY') reply.header('Retry-After', '5');
-      throw error;
+      throw tooLongForSync(withNames(error, gathered.names));
     } finally {
       app.metrics.renders.inc({ kind: 'sync', outcome: abort.signal.aborted ? 'disconnected' : outcome });
       app.metrics.renderSeconds.observe({ kind: 'sync' }, (performance.now() - started) / 1000);
