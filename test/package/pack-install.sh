@@ -24,7 +24,7 @@ lap "packed $tarball with dist/ and without test/"
 cd "$app"
 # allowScripts: npm asks a project to approve its dependencies' install scripts (a tarball is
 # known by its file: spec).
-echo "{ \"name\": \"mixchain-package-test\", \"private\": true, \"allowScripts\": { \"file:$app/$tarball\": true } }" > package.json
+echo "{ \"name\": \"mixchain-package-test\", \"private\": true, \"allowScripts\": { \"file:$app/$tarball\": true, \"better-sqlite3\": true } }" > package.json
 if ! npm install --no-audit --no-fund --foreground-scripts "./$tarball" > install.log 2>&1; then
   cat install.log >&2
   echo "pack-install: npm install ./$tarball failed" >&2
@@ -36,7 +36,9 @@ for artefact in mixchain.node MixchainFX.so; do
   count="$(grep -c "Linking CXX .*$artefact\$" install.log || true)"
   [ "$count" = 1 ] || { cat install.log >&2; echo "pack-install: $artefact linked $count times" >&2; exit 1; }
 done
-if grep -q 'gyp info' install.log; then cat install.log >&2; echo "pack-install: node-gyp ran at install" >&2; exit 1; fi
+# node-gyp may build dependencies (better-sqlite3), never mixchain itself: its build is cmake-js's.
+check test ! -e "$installed/build/config.gypi"
+check test -f "$installed/build/CMakeCache.txt"
 check test -f "$installed/build/Release/mixchain.node"
 check test -f "$installed/build/plugins/MixchainFX.vst3/Contents/x86_64-linux/MixchainFX.so"
 check test ! -e "$installed/build/test-plugins"
@@ -53,4 +55,7 @@ lap "npx mixchain demo rendered its mix"
 cp "$root/test/package/mix.mjs" .
 node mix.mjs
 lap "import { renderMix } from 'mixchain' with the doubler and the robot"
+cp "$root/test/package/serve.mjs" .
+node serve.mjs
+lap "import { buildApp } from 'mixchain/server' answers"
 echo "pack-install: ok"
