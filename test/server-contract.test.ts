@@ -507,6 +507,13 @@ describe('jobs', () => {
     expect(metrics.body).toMatch(/^mixchain_upload_bytes_total [1-9]/m);
     expect(metrics.body).toMatch(/^mixchain_pool_workers\{state="ready"\} 1$/m);
   });
+
+  it('a job in opus renders at the 48 kHz opus needs, as a synchronous mix does', async () => {
+    const response = await submitJob(server, { vocal: vocalId, duration: 1, format: 'opus' });
+    expect(response.statusCode, response.body.slice(0, 300)).toBe(202);
+    const opus = await finished(server, response.json().id);
+    expect(opus).toMatchObject({ status: 'completed', error: null, result: { format: 'opus' }, options: { format: 'opus', sampleRate: 48000 } });
+  });
 });
 
 // --- jobs that stay queued (no workers) -----------------------------------------------------------

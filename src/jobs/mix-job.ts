@@ -1,11 +1,11 @@
 // The one kind of job: a mix of uploaded files, rendered on the pool into a file the worker
 // writes itself, then stored as `mixes/<job id>.<format>`. Synchronous mixes use the same render.
 import { join } from 'node:path';
-import { MixchainError, withNames } from '../errors.js';
+import { withNames } from '../errors.js';
 import type { MixReport } from '../mix/render-mix.js';
 import type { RenderPool } from '../pool/pool.js';
 import type { Storage } from '../storage/storage.js';
-import type { UploadStore } from '../storage/uploads.js';
+import { uploadedFile, type UploadStore } from '../storage/uploads.js';
 import type { JobHandler } from './runner.js';
 
 /** Mix options as the API validated them (see the server's mix-options schema). */
@@ -57,21 +57,15 @@ export interface MixJobDeps {
   storage: Storage;
 }
 
-/** The local file of one of the job owner's uploads, or ERR_UPLOAD_NOT_FOUND (deleted since). */
-async function uploadedFile(deps: MixJobDeps, keyId: string, id: string): Promise<string> {
-  const upload = deps.uploads.get(keyId, id);
-  const path = upload ? await deps.storage.localPath(upload.key) : null;
-  if (!path) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected upload ${id} to exist but it was deleted before the job ran`);
-  return path;
-}
-
 export function mixJobHandler(deps: MixJobDeps): JobHandler {
   return async (job, { signal, progress }) => {
     const { input } = job;
+    // An upload deleted since the job was queued fails it with ERR_UPLOAD_NOT_FOUND.
+    const local = async (id: string) => (await uploadedFile(deps.uploads, deps.storage, job.keyId, id)).path;
     const files: MixFiles = {
-      vocal: await uploadedFile(deps, job.keyId, input.vocal),
-      ...(input.beat ? { beat: await uploadedFile(deps, job.keyId, input.beat) } : {}),
-      ...(input.extras.length ? { extras: await Promise.all(input.extras.map((id) => uploadedFile(deps, job.keyId, id))) } : {}),
+      vocal: await local(input.vocal),
+      ...(input.beat ? { beat: await local(input.beat) } : {}),
+      ...(input.extras.length ? { extras: await Promise.all(input.extras.map(local)) } : {}),
     };
     const names = new Map<string, string>([[files.vocal, `upload ${input.vocal}`]]);
     if (files.beat && input.beat) names.set(files.beat, `upload ${input.beat}`);

@@ -5,8 +5,8 @@ import { readAudio, writeAudio } from '../audio/audio-file.js';
 import { resampleAsync } from '../audio/dsp.js';
 import type { JobResult } from '../jobs/queue.js';
 import type { Storage } from '../storage/storage.js';
+import { OPUS_RATES } from './schemas/mix-options.js';
 
-const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 const converting = new Map<string, Promise<JobResult>>();
 
 export function convertResult(storage: Storage, result: JobResult, format: string): Promise<JobResult> {

@@ -3,9 +3,8 @@
 import { MixchainError } from '../errors.js';
 import type { MixRequest } from '../jobs/mix-job.js';
 import { builtinRecipes } from '../mix/recipe.js';
-import type { MixOptions } from './schemas/mix-options.js';
+import { OPUS_RATES, type MixOptions } from './schemas/mix-options.js';
 
-const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 
 export function mixRequest(options: MixOptions): MixRequest {
   if (options.recipe !== undefined && !builtinRecipes().includes(options.recipe)) {

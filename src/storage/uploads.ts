@@ -1,6 +1,8 @@
 // The records of uploaded files: who uploaded it, where it is stored, what it holds. The
 // client's filename is kept as metadata only.
+import { MixchainError } from '../errors.js';
 import type { Db } from './database.js';
+import type { Storage } from './storage.js';
 
 export interface UploadRecord {
   id: string;
@@ -43,6 +45,17 @@ const toRecord = (r: UploadRow): UploadRecord => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
 });
+
+/** The same words whether the id is unknown, another key's, or deleted since. */
+export const uploadNotFound = (id: string) => new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected an upload of this key with id '${id.slice(0, 64)}' but there is none`);
+
+/** One of the key's uploads and the local path of its file, or ERR_UPLOAD_NOT_FOUND. */
+export async function uploadedFile(uploads: UploadStore, storage: Storage, keyId: string, id: string): Promise<{ upload: UploadRecord; path: string }> {
+  const upload = uploads.get(keyId, id);
+  const path = upload ? await storage.localPath(upload.key) : null;
+  if (!upload || !path) throw uploadNotFound(id);
+  return { upload, path };
+}
 
 export class UploadStore {
   constructor(private readonly db: Db) {

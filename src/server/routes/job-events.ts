@@ -5,9 +5,9 @@
 // proxies from closing a quiet stream.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { MixchainError } from '../../errors.js';
 import { FINISHED_STATUSES, type JobEvent } from '../../jobs/queue.js';
 import { keyIdOf } from '../plugins/auth.js';
+import { jobNotFound } from '../not-found.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { jobView } from '../views.js';
 
@@ -43,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const backlog = await queue.events(keyId, id, after);
       if (!backlog) {
         unsubscribe();
-        throw new MixchainError('ERR_JOB_NOT_FOUND', `Expected a job of this key with id '${id}' but there is none`);
+        throw jobNotFound(id);
       }
 
       reply.hijack();

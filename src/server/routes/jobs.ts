@@ -10,6 +10,8 @@ import { MixchainError } from '../../errors.js';
 import { deleteJobFiles } from '../../jobs/cleanup.js';
 import type { JobRecord } from '../../jobs/queue.js';
 import { keyIdOf } from '../plugins/auth.js';
+import { jobNotFound } from '../not-found.js';
+import { uploadNotFound } from '../../storage/uploads.js';
 import { convertResult } from '../convert-result.js';
 import { fieldErrors, validationError } from '../field-errors.js';
 import { mixRequest, splitBody } from '../mix-request.js';
@@ -30,7 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   async function ownJob(request: FastifyRequest, id: string): Promise<JobRecord> {
     const job = await queue.get(keyIdOf(request), id);
-    if (!job) throw new MixchainError('ERR_JOB_NOT_FOUND', `Expected a job of this key with id '${id}' but there is none`);
+    if (!job) throw jobNotFound(id);
     return job;
   }
 
@@ -54,15 +56,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const keyId = keyIdOf(request);
       const { inputs, options } = splitBody(request.body, ['vocal', 'beat', 'extras', 'webhookUrl', 'forward']);
-      mixRequest(options);
+      // Stored as the render will take them (Opus given its 48 kHz), not only checked.
+      const mix = mixRequest(options);
       const ids = [inputs.vocal!, ...(inputs.beat ? [inputs.beat] : []), ...(inputs.extras ?? [])];
       for (const id of ids) {
-        if (!services.uploads.get(keyId, id)) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected an upload of this key with id '${id}' but there is none`);
+        if (!services.uploads.get(keyId, id)) throw uploadNotFound(id);
       }
       const idempotencyKey = request.headers['idempotency-key'];
       const { job, created } = await queue.submit(
         keyId,
-        { vocal: inputs.vocal!, beat: inputs.beat ?? null, extras: inputs.extras ?? [], options: { ...options }, webhookUrl: inputs.webhookUrl ?? null, forward: inputs.forward ?? false },
+        { vocal: inputs.vocal!, beat: inputs.beat ?? null, extras: inputs.extras ?? [], options: { ...mix }, webhookUrl: inputs.webhookUrl ?? null, forward: inputs.forward ?? false },
         idempotencyKey ? { idempotencyKey, fingerprint: createHash('sha256').update(JSON.stringify(request.body)).digest('hex') } : {},
       );
       if (!created) reply.header('Idempotent-Replayed', 'true');
@@ -85,7 +88,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags, security, summary: 'Cancel: at once while queued; at the next block while processing', params: IdParams, response: { 200: JobRef, ...errorResponses(401, 404, 409) } } },
     async (request) => {
       const job = await queue.cancel(keyIdOf(request), request.params.id);
-      if (!job) throw new MixchainError('ERR_JOB_NOT_FOUND', `Expected a job of this key with id '${request.params.id}' but there is none`);
+      if (!job) throw jobNotFound(request.params.id);
       return jobView(request, services, job);
     },
   );

@@ -14,6 +14,7 @@ import { renderMixToFile, type MixFiles, type MixRequest } from '../../jobs/mix-
 import type { JobInput } from '../../jobs/queue.js';
 import type { MixReport } from '../../mix/render-mix.js';
 import { fieldErrors, validationError } from '../field-errors.js';
+import { uploadedFile } from '../../storage/uploads.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { mixRequest, splitBody } from '../mix-request.js';
 import { receiveFile, sniffReceived, tooManyParts, type ReceivedFile } from '../receive-file.js';
@@ -89,9 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const ids = [inputs.vocal as string, ...(inputs.beat ? [inputs.beat as string] : []), ...((inputs.extras as string[] | undefined) ?? [])];
     const paths: string[] = [];
     for (const id of ids) {
-      const upload = services.uploads.get(keyId, id);
-      const path = upload ? await services.storage.localPath(upload.key) : null;
-      if (!upload || !path) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected an upload of this key with id '${id.slice(0, 64)}' but there is none`);
+      const { upload, path } = await uploadedFile(services.uploads, services.storage, keyId, id);
       if (upload.durationSeconds > config.syncMaxSeconds) throw tooLongForSync(new MixchainError('ERR_AUDIO_TOO_LONG', `Upload ${id} is ${upload.durationSeconds.toFixed(1)} s long`));
       paths.push(path);
     }

@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { MixchainError } from '../../errors.js';
 import { DEFAULT_MAX_SECONDS } from '../../audio/audio-file.js';
 import { keyIdOf } from '../plugins/auth.js';
+import { uploadNotFound } from '../../storage/uploads.js';
 import { probeReceived, receiveFile, storeUpload, tooManyParts, type ReceivedFile } from '../receive-file.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { StorageStatus } from '../schemas/uploads.js';
@@ -58,13 +59,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/uploads/:id', { schema: { tags, security, summary: "An upload's metadata and download link", params: IdParams, response: { 200: Type.Ref('Upload'), ...errorResponses(401, 404) } } }, async (request) => {
     const upload = services.uploads.get(keyIdOf(request), request.params.id);
-    if (!upload) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected an upload of this key with id '${request.params.id}' but there is none`);
+    if (!upload) throw uploadNotFound(request.params.id);
     return uploadView(request, services, upload);
   });
 
   app.delete('/uploads/:id', { schema: { tags, security, summary: 'Delete an upload and its file', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } }, async (request, reply) => {
     const upload = services.uploads.remove(keyIdOf(request), request.params.id);
-    if (!upload) throw new MixchainError('ERR_UPLOAD_NOT_FOUND', `Expected an upload of this key with id '${request.params.id}' but there is none`);
+    if (!upload) throw uploadNotFound(request.params.id);
     await services.storage.delete(upload.key);
     return reply.code(204).send(null);
   });

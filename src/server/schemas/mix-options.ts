@@ -14,6 +14,8 @@ Settings.Set({ maxErrors: 100 });
 
 export const OUTPUT_FORMATS = ['wav', 'flac', 'mp3', 'ogg', 'opus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** The only rates Opus encodes at. */
+export const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 export const SAMPLE_TYPES = ['pcm16', 'pcm24', 'float'] as const;
 export const REVERB_CHOICES = [...REVERB_ROLES, 'none'] as const;
 export const LOUDNESS_PRESET_NAMES = Object.keys(LOUDNESS_PRESETS) as Array<keyof typeof LOUDNESS_PRESETS>;
