@@ -5,7 +5,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
-import { Value } from 'typebox/value';
 import { MixchainError } from '../../errors.js';
 import { deleteJobFiles } from '../../jobs/cleanup.js';
 import type { JobRecord } from '../../jobs/queue.js';
@@ -13,7 +12,7 @@ import { keyIdOf } from '../plugins/auth.js';
 import { jobNotFound } from '../not-found.js';
 import { uploadNotFound } from '../../storage/uploads.js';
 import { convertResult } from '../convert-result.js';
-import { fieldErrors, validationError } from '../field-errors.js';
+import { strictBody } from '../strict-body.js';
 import { mixRequest, splitBody } from '../mix-request.js';
 import { IdParams, errorResponses, fileResponses } from '../schemas/common.js';
 import { JobList, JobListQuery, JobSubmission } from '../schemas/jobs.js';
@@ -47,11 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: JobSubmission,
         response: { 202: JobRef, ...errorResponses(400, 401, 404, 422, 429) },
       },
-      // The JSON as sent: the validator's coercion (there for query strings) would take 123 for '123'
-      // and 'id' for ['id'] and queue a job the client did not ask for.
-      preValidation: async (request) => {
-        if (!Value.Check(JobSubmission, request.body)) throw validationError('a valid body', fieldErrors(Value.Errors(JobSubmission, request.body)));
-      },
+      preValidation: strictBody(JobSubmission, 'a valid body'),
     },
     async (request, reply) => {
       const keyId = keyIdOf(request);

@@ -8,12 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Type } from 'typebox';
-import { Value } from 'typebox/value';
 import { MixchainError, withNames } from '../../errors.js';
 import { renderMixToFile, type MixFiles, type MixRequest } from '../../jobs/mix-job.js';
 import type { JobInput } from '../../jobs/queue.js';
 import type { MixReport } from '../../mix/render-mix.js';
-import { fieldErrors, validationError } from '../field-errors.js';
+import { strictBody } from '../strict-body.js';
 import { uploadedFile } from '../../storage/uploads.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { mixRequest, splitBody } from '../mix-request.js';
@@ -160,6 +159,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           ...errorResponses(400, 401, 404, 413, 415, 422, 429, 503, 504),
         },
       },
+      preValidation: strictBody(MixFromUploads, 'a JSON body of upload ids and mix options'),
       // The multipart body is checked by the handler, part by part, as it streams.
       validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? (value: unknown) => ({ value }) : () => true),
       onRequest: async (request, reply) => {
@@ -173,7 +173,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const gathered = request.isMultipart() ? await fromMultipart(request) : await fromUploads(request, checkedJson(request.body));
+      const gathered = request.isMultipart() ? await fromMultipart(request) : await fromUploads(request, request.body as Record<string, unknown>);
       try {
         const { file, format, report } = await render(request, reply, gathered);
         if (wantsJson(request)) return await keepAsJob(request, gathered, file, format, report);
@@ -206,12 +206,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       .header('Mixchain-True-Peak-Dbtp', report.master.truePeakDbtp.toFixed(2))
       .header('Mixchain-Render-Ms', Math.round(report.renderSeconds * 1000))
       .send(stream);
-  }
-
-  /** The JSON body checked against its schema (the route's validator lets multipart through). */
-  function checkedJson(body: unknown): Record<string, unknown> {
-    if (Value.Check(MixFromUploads, body)) return body as Record<string, unknown>;
-    throw validationError('a JSON body of upload ids and mix options', fieldErrors(Value.Errors(MixFromUploads, body)));
   }
 };
 
