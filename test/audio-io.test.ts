@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAudio, readAudio, writeAudio } from '../src/index.js';
-import { rms, testSignal } from './helpers.js';
+import { rms, testSignal, wavHeader } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mixchain-audio-'));
 const coded = (code: string, message?: RegExp) =>
@@ -89,23 +89,6 @@ describe('broken input gets a coded error', () => {
     writeFileSync(file, bytes);
     return file;
   };
-  const wavHeader = (dataBytes: number, rate = 44100, channels = 2) => {
-    const header = Buffer.alloc(44);
-    header.write('RIFF', 0);
-    header.writeUInt32LE(36 + dataBytes, 4);
-    header.write('WAVEfmt ', 8);
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20);
-    header.writeUInt16LE(channels, 22);
-    header.writeUInt32LE(rate, 24);
-    header.writeUInt32LE(rate * channels * 2, 28);
-    header.writeUInt16LE(channels * 2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write('data', 36);
-    header.writeUInt32LE(dataBytes, 40);
-    return header;
-  };
-
   it('an empty file', async () => {
     await expect(decodeAudio(write('empty.wav', ''))).rejects.toThrow(coded('ERR_AUDIO_DECODE', /empty\.wav/));
   });

@@ -51,3 +51,21 @@ export function magnitudeAt(signal: Float32Array, frequency: number, sampleRate:
   const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
   return (2 * Math.sqrt(Math.max(0, power))) / signal.length;
 }
+
+/** The 44-byte header of a 16-bit PCM WAV that promises `dataBytes` of audio (for broken-file tests). */
+export function wavHeader(dataBytes: number, rate = 44100, channels = 2): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}

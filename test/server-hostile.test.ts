@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { probeAudio } from '../src/audio/probe.js';
 import { makeAudio, startTestServer, type AudioFixtures, type TestServer } from './fixtures/server.js';
+import { wavHeader } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: hand-built multipart bodies, the answer as one shape, and the "nothing stored" check.
@@ -148,22 +149,8 @@ class LogWatch extends EventEmitter {
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 /** A WAV header that promises `frames` of 16-bit mono at 22.05 kHz, followed by `present` bytes of silence. */
-function wavHeader(frames: number, present: number): Buffer {
-  const dataBytes = frames * 2;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(22050, 24);
-  header.writeUInt32LE(44100, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(dataBytes, 40);
-  return Buffer.concat([header, Buffer.alloc(present)]);
+function promisedWav(frames: number, present: number): Buffer {
+  return Buffer.concat([wavHeader(frames * 2, 22050, 1), Buffer.alloc(present)]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,10 +252,10 @@ describe('uploads', () => {
     ['a PNG named vocal.wav, declared audio/wav', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: PNG }], { status: 415, code: 'ERR_NOT_AUDIO', detail: /Expected an audio file .* but the content is image\/png/ }],
     ['text named vocal.wav, declared audio/wav', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: 'hello, this is not audio\n'.repeat(40) }], { status: 415, code: 'ERR_NOT_AUDIO', detail: /Expected an audio file/ }],
     ['a WAV whose header promises more data than it holds', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: vocalWav.subarray(0, vocalWav.length >> 1) }], { status: 422, code: 'ERR_AUDIO_TRUNCATED', detail: /Expected \d+ (bytes|frames)/ }],
-    ['a hand-made WAV header over a fraction of its data', () => [{ name: 'file', filename: 'x.wav', body: wavHeader(22050, 1000) }], { status: 422, code: 'ERR_AUDIO_TRUNCATED', detail: /Expected \d+ (bytes|frames)/ }],
+    ['a hand-made WAV header over a fraction of its data', () => [{ name: 'file', filename: 'x.wav', body: promisedWav(22050, 1000) }], { status: 422, code: 'ERR_AUDIO_TRUNCATED', detail: /Expected \d+ (bytes|frames)/ }],
     ['an M4A cut in half', () => [{ name: 'file', filename: 'vocal.m4a', type: 'audio/mp4', body: vocalM4a.subarray(0, vocalM4a.length >> 1) }], { status: 422, code: 'ERR_AUDIO_DECODE', detail: /Expected audio that decodes to the end/ }],
     ['an empty file', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: '' }], { status: 422, code: 'ERR_EMPTY_INPUT', detail: /Expected .*audio.* empty/ }],
-    ['a WAV of no frames', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: wavHeader(0, 0) }], { status: 422, code: 'ERR_EMPTY_INPUT', detail: /Expected audio/ }],
+    ['a WAV of no frames', () => [{ name: 'file', filename: 'vocal.wav', type: 'audio/wav', body: promisedWav(0, 0) }], { status: 422, code: 'ERR_EMPTY_INPUT', detail: /Expected audio/ }],
     ['a 10 kB filename', () => [{ ...wavPart(), filename: `${'a'.repeat(10_000)}.wav` }], { status: 400, code: 'ERR_FILENAME', detail: /Expected a filename of at most 255 bytes/ }],
     ['the file in the wrong field', () => [wavPart('audio')], { status: 400, code: 'ERR_VALIDATION', detail: /Expected the file in field `file` but it came in `audio`/, path: '/file' }],
     ['two files', () => [wavPart(), wavPart()], { status: 413, code: 'ERR_TOO_MANY_PARTS', detail: /Expected one file in field `file` and no other part/ }],
