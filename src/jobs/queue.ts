@@ -108,6 +108,12 @@ export interface JobQueue {
   subscribe(listener: (event: JobEvent) => void): () => void;
   counts(): Promise<QueueCounts>;
 
+  // --- the service's own side (no key: for what follows jobs, like deliveries) ----------------
+  /** Any job by id, whoever owns it. */
+  find(id: string): Promise<JobRecord | null>;
+  /** Jobs that finished at or after `since`, oldest first (to catch up on what a restart missed). */
+  finishedSince(since: Date): Promise<JobRecord[]>;
+
   // --- the runner side ------------------------------------------------------------------------
   /** Hears that a job was queued (to wake a runner). */
   onQueued(listener: () => void): () => void;

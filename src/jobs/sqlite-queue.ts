@@ -122,6 +122,7 @@ export class SqliteJobQueue implements JobQueue {
         ON CONFLICT (key_id) DO UPDATE SET turn = excluded.turn`),
       processing: db.prepare(`SELECT * FROM jobs WHERE status = 'processing' ORDER BY seq`),
       finishedBefore: db.prepare(`SELECT * FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ? ORDER BY seq`),
+      finishedSince: db.prepare(`SELECT * FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at >= ? ORDER BY finished_at, seq`),
       delete: db.prepare('DELETE FROM jobs WHERE id = ?'),
       event: db.prepare('INSERT INTO job_events (job_id, type, attempt, progress, stage) VALUES (?, ?, ?, ?, ?)'),
       events: db.prepare('SELECT id, job_id AS jobId, type, attempt, progress, stage FROM job_events WHERE job_id = ? AND id > ? ORDER BY id'),
@@ -172,6 +173,14 @@ export class SqliteJobQueue implements JobQueue {
 
   async get(keyId: string, id: string): Promise<JobRecord | null> {
     return this.owned(keyId, id);
+  }
+
+  async find(id: string): Promise<JobRecord | null> {
+    return this.job(id);
+  }
+
+  async finishedSince(since: Date): Promise<JobRecord[]> {
+    return (this.sql.finishedSince.all(since.toISOString()) as JobRow[]).map(toRecord);
   }
 
   async list(keyId: string, { status, limit, cursor }: ListQuery): Promise<{ items: JobRecord[]; nextCursor: string | null }> {
