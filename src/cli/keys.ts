@@ -1,18 +1,32 @@
 import type { Command } from 'commander';
 import { MixchainError } from '../errors.js';
+import type { KeyWebhooks } from '../delivery/key-webhooks.js';
 import type { KeyStore } from '../storage/keys.js';
 import { print } from './stdout.js';
 
-/** Runs `use` on the key store of the data folder; the database is loaded only for these commands. */
-async function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore) => T): Promise<T> {
-  const [{ DEFAULT_DATA_DIR }, { openDatabase }, { KeyStore }] = await Promise.all([import('../server/config.js'), import('../storage/database.js'), import('../storage/keys.js')]);
+/** Runs `use` on the key stores of the data folder; the database is loaded only for these commands. */
+async function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore, webhooks: KeyWebhooks) => T): Promise<T> {
+  const [{ DEFAULT_DATA_DIR }, { openDatabase }, { KeyStore }, { KeyWebhooks }] = await Promise.all([
+    import('../server/config.js'),
+    import('../storage/database.js'),
+    import('../storage/keys.js'),
+    import('../delivery/key-webhooks.js'),
+  ]);
   const db = openDatabase(dataDir ?? process.env.MIXCHAIN_DATA_DIR ?? DEFAULT_DATA_DIR);
   try {
-    return use(new KeyStore(db));
+    return use(new KeyStore(db), new KeyWebhooks(db));
   } finally {
     db.close();
   }
 }
+
+/** A webhook URL as a target must look (http or https, no credentials); where it resolves is checked when sending. */
+async function webhookUrl(url: string): Promise<string> {
+  const { parseTarget } = await import('../delivery/targets.js');
+  return parseTarget(url).href;
+}
+
+const keyNotFound = (id: string) => new MixchainError('ERR_KEY_NOT_FOUND', `Expected an active key with id '${id}' but there is none (see mixchain keys list)`);
 
 /** `mixchain keys create|list|revoke`: the service's API keys, in its database. */
 export function addKeysCommands(program: Command): void {
@@ -22,11 +36,42 @@ export function addKeysCommands(program: Command): void {
     .command('create')
     .description('make a key and print it (the only time it is shown)')
     .requiredOption('--name <label>', 'what the key is for')
+    .option('--webhook <url>', "default webhook for the key's jobs (a job's own webhookUrl wins)")
     .option(...dataDir)
-    .option('--json', 'print { id, name, key } as JSON')
-    .action(async (values: { name: string; dataDir?: string; json?: boolean }) => {
-      const created = await withKeys(values.dataDir, (store) => store.create(values.name));
-      print(values.json ? JSON.stringify({ id: created.id, name: created.name, key: created.key }) : `${created.key}\n(id ${created.id}, "${created.name}": store it now, it is not shown again)`);
+    .option('--json', 'print { id, name, key, webhookSecret } as JSON')
+    .action(async (values: { name: string; webhook?: string; dataDir?: string; json?: boolean }) => {
+      const url = values.webhook ? await webhookUrl(values.webhook) : null;
+      const created = await withKeys(values.dataDir, (store, webhooks) => {
+        const key = store.create(values.name);
+        const webhookSecret = webhooks.newSecret(key.id);
+        if (url) webhooks.setUrl(key.id, url);
+        return { ...key, webhookSecret };
+      });
+      print(
+        values.json
+          ? JSON.stringify({ id: created.id, name: created.name, key: created.key, webhookSecret: created.webhookSecret, webhookUrl: url })
+          : `${created.key}\n${created.webhookSecret}\n(id ${created.id}, "${created.name}": the key, then the secret its webhooks are signed with; store both now, they are not shown again)`,
+      );
+    });
+  keys
+    .command('webhook')
+    .description("a key's default webhook URL, and a new signing secret (shown once)")
+    .argument('<id>', 'the key id (key_…), as keys list shows it')
+    .option('--url <url>', 'the default webhook URL for its jobs')
+    .option('--clear', 'no default webhook URL')
+    .option('--new-secret', 'make a new signing secret (the old one stops at once) and print it')
+    .option(...dataDir)
+    .action(async (id: string, values: { url?: string; clear?: boolean; newSecret?: boolean; dataDir?: string }) => {
+      if (values.url && values.clear) throw new MixchainError('ERR_INVALID_ARGUMENT', 'Expected --url or --clear, not both');
+      if (!values.url && !values.clear && !values.newSecret) throw new MixchainError('ERR_INVALID_ARGUMENT', 'Expected --url <url>, --clear or --new-secret');
+      const url = values.url ? await webhookUrl(values.url) : null;
+      const secret = await withKeys(values.dataDir, (store, webhooks) => {
+        if (!store.list().some((k) => k.id === id && !k.revokedAt)) throw keyNotFound(id);
+        if (values.url || values.clear) webhooks.setUrl(id, url);
+        return values.newSecret ? webhooks.newSecret(id) : null;
+      });
+      if (secret) print(`${secret}\n(the new signing secret of ${id}: store it now, it is not shown again)`);
+      if (values.url || values.clear) print(url ? `webhook of ${id}: ${url}` : `webhook of ${id}: none`);
     });
   keys
     .command('list')
@@ -44,7 +89,7 @@ export function addKeysCommands(program: Command): void {
     .argument('<id>', 'the key id (key_…), as keys list shows it')
     .option(...dataDir)
     .action(async (id: string, values: { dataDir?: string }) => {
-      if (!(await withKeys(values.dataDir, (store) => store.revoke(id)))) throw new MixchainError('ERR_KEY_NOT_FOUND', `Expected an active key with id '${id}' but there is none (see mixchain keys list)`);
+      if (!(await withKeys(values.dataDir, (store) => store.revoke(id)))) throw keyNotFound(id);
       print(`revoked ${id}`);
     });
 }

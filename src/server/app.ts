@@ -15,6 +15,7 @@ import { limitPerKey } from './plugins/rate-limit.js';
 import services from './plugins/services.js';
 import { problem } from './problem.js';
 import filesRoutes from './routes/files.js';
+import forwardRoutes from './routes/forwards.js';
 import healthRoutes from './routes/health.js';
 import infoRoutes from './routes/info.js';
 import jobEventRoutes from './routes/job-events.js';
@@ -87,6 +88,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
         await authed.register(jobRoutes);
         await authed.register(jobEventRoutes);
         await authed.register(recipeRoutes);
+        await authed.register(forwardRoutes);
       });
     },
     { prefix: '/api/v1' },

@@ -4,6 +4,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { MixchainError } from '../errors.js';
+import { bucketConfigFromEnv, type BucketConfig } from '../storage/bucket-config.js';
 
 export interface ServerConfig {
   port: number;
@@ -28,6 +29,31 @@ export interface ServerConfig {
   logLevel: string;
   /** An id for this process in /health and /stats. */
   workerId: string;
+  /** The service's own address as others reach it (links in webhooks); default: where it listens. */
+  publicUrl: string | null;
+  /** User files in a bucket behind a local cache; null: local disk. */
+  bucket: BucketConfig | null;
+  /** A bucket configured incompletely (or unreachable at start): run on local disk instead of refusing to start. */
+  fallbackToLocal: boolean;
+  /** Why the bucket is not used although R2 variables are set (FALLBACK_TO_LOCAL took over), or null. */
+  storageWarning: string | null;
+  /** Finished results also go to a remote processing server; null: not configured. */
+  forward: ForwardConfig | null;
+  /** Webhook and forward targets may be private, loopback or link-local addresses. */
+  allowPrivateTargets: boolean;
+  /** Waits before each delivery attempt, in ms (the first is usually 0). */
+  webhookScheduleMs: number[];
+  forwardScheduleMs: number[];
+  webhookTimeoutSeconds: number;
+  forwardTimeoutSeconds: number;
+}
+
+export interface ForwardConfig {
+  /** FORWARD_URL + FORWARD_PATH. */
+  url: string;
+  apiKey: string | null;
+  /** Every completed job is forwarded, not only those that ask. */
+  auto: boolean;
 }
 
 type Overrides = Partial<ServerConfig>;
@@ -51,6 +77,37 @@ function integer(min: number, max: number) {
 const text = (value: string) => value;
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
+function boolean(value: string, name: string): boolean {
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  throw new MixchainError('ERR_CONFIG', `Expected ${name} to be true or false but got '${value}'`);
+}
+
+function httpUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new MixchainError('ERR_CONFIG', `Expected ${name} to be an http(s) URL but got a value that is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new MixchainError('ERR_CONFIG', `Expected ${name} to be an http(s) URL but got a ${url.protocol} URL`);
+  return value.replace(/\/+$/, '');
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `0,5s,5m,30m,2h`: the waits before each attempt of a delivery. */
+function schedule(value: string, name: string): number[] {
+  const waits = list(value).map((item) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(item);
+    if (!match) throw new MixchainError('ERR_CONFIG', `Expected ${name} to be a list of waits like '0,5s,5m,2h' but got '${item}' in it`);
+    return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
+  });
+  if (waits.length === 0 || waits.length > 50) throw new MixchainError('ERR_CONFIG', `Expected ${name} to list 1 to 50 waits but got ${waits.length}`);
+  return waits;
+}
+
 const SETTINGS = [
   { key: 'port', env: 'PORT', parse: integer(0, 65535) },
   { key: 'host', env: 'HOST', parse: text },
@@ -68,7 +125,39 @@ const SETTINGS = [
   { key: 'warm', env: 'MIXCHAIN_WARM', parse: list },
   { key: 'logLevel', env: 'LOG_LEVEL', parse: text },
   { key: 'workerId', env: 'MIXCHAIN_WORKER_ID', parse: text },
+  { key: 'publicUrl', env: 'MIXCHAIN_PUBLIC_URL', parse: httpUrl },
+  { key: 'fallbackToLocal', env: 'FALLBACK_TO_LOCAL', parse: boolean },
+  { key: 'allowPrivateTargets', env: 'MIXCHAIN_ALLOW_PRIVATE_TARGETS', parse: boolean },
+  { key: 'webhookScheduleMs', env: 'WEBHOOK_RETRY_SCHEDULE', parse: schedule },
+  { key: 'forwardScheduleMs', env: 'FORWARD_RETRY_SCHEDULE', parse: schedule },
+  { key: 'webhookTimeoutSeconds', env: 'WEBHOOK_TIMEOUT_S', parse: integer(1, 300) },
+  { key: 'forwardTimeoutSeconds', env: 'FORWARD_TIMEOUT_S', parse: integer(1, 3600) },
 ] as const satisfies ReadonlyArray<Setting<keyof ServerConfig>>;
+
+// The schedule of Standard Webhooks senders (Svix): about three days in all.
+export const DEFAULT_WEBHOOK_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h,14h,20h';
+export const DEFAULT_FORWARD_SCHEDULE = '0,5s,30s,2m,10m,30m,1h';
+
+/** FORWARD_* with the names of the system we replace (VULTR_*) as aliases; null when no URL is set. */
+function forwardConfig(env: NodeJS.ProcessEnv): ForwardConfig | null {
+  const read = (name: string, alias: string) => env[name]?.trim() || env[alias]?.trim() || undefined;
+  const base = read('FORWARD_URL', 'VULTR_API_URL');
+  if (!base) return null;
+  const path = read('FORWARD_PATH', 'VULTR_UPLOAD_ENDPOINT') ?? '/upload';
+  const url = httpUrl(base, env.FORWARD_URL ? 'FORWARD_URL' : 'VULTR_API_URL') + (path.startsWith('/') ? path : `/${path}`);
+  const auto = read('FORWARD_AUTO', 'VULTR_AUTO_UPLOAD');
+  return { url: httpUrl(url, 'FORWARD_URL + FORWARD_PATH'), apiKey: read('FORWARD_API_KEY', 'VULTR_API_KEY') ?? null, auto: auto ? boolean(auto, env.FORWARD_AUTO ? 'FORWARD_AUTO' : 'VULTR_AUTO_UPLOAD') : false };
+}
+
+/** The bucket of user files, or null; an incomplete configuration falls back to local disk when allowed. */
+function storageConfig(env: NodeJS.ProcessEnv, dataDir: string, fallbackToLocal: boolean): { bucket: BucketConfig | null; storageWarning: string | null } {
+  try {
+    return { bucket: bucketConfigFromEnv(env, dataDir), storageWarning: null };
+  } catch (error) {
+    if (!fallbackToLocal || !(error instanceof MixchainError)) throw error;
+    return { bucket: null, storageWarning: `${error.message} Files stay on local disk (FALLBACK_TO_LOCAL).` };
+  }
+}
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'share', 'mixchain');
 
@@ -87,10 +176,12 @@ export function resolveConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
     if (value !== undefined) (given as Record<string, unknown>)[setting.key] = typeof value === 'number' ? setting.parse(String(value), setting.key) : value;
   }
   const workers = given.workers ?? availableParallelism();
+  const dataDir = given.dataDir ?? DEFAULT_DATA_DIR;
+  const fallbackToLocal = given.fallbackToLocal ?? true;
   return {
     port: given.port ?? 8080,
     host: given.host ?? '127.0.0.1',
-    dataDir: given.dataDir ?? DEFAULT_DATA_DIR,
+    dataDir,
     workers,
     maxUploadMb: given.maxUploadMb ?? 200,
     syncMaxSeconds: given.syncMaxSeconds ?? 600,
@@ -104,5 +195,14 @@ export function resolveConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
     warm: given.warm ?? ['default'],
     logLevel: given.logLevel ?? 'info',
     workerId: given.workerId ?? `mixchain-${process.pid}`,
+    publicUrl: given.publicUrl ?? null,
+    ...(overrides.bucket !== undefined ? { bucket: overrides.bucket, storageWarning: null } : storageConfig(env, dataDir, fallbackToLocal)),
+    fallbackToLocal,
+    forward: overrides.forward !== undefined ? overrides.forward : forwardConfig(env),
+    allowPrivateTargets: given.allowPrivateTargets ?? false,
+    webhookScheduleMs: given.webhookScheduleMs ?? schedule(DEFAULT_WEBHOOK_SCHEDULE, 'the default webhook schedule'),
+    forwardScheduleMs: given.forwardScheduleMs ?? schedule(DEFAULT_FORWARD_SCHEDULE, 'the default forward schedule'),
+    webhookTimeoutSeconds: given.webhookTimeoutSeconds ?? 15,
+    forwardTimeoutSeconds: given.forwardTimeoutSeconds ?? 300,
   };
 }

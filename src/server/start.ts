@@ -14,14 +14,19 @@ export interface Started {
 
 export async function startServer(options: AppOptions = {}, announce: (text: string) => void = (text) => process.stderr.write(text)): Promise<Started> {
   const app = await buildApp(options);
-  const { config, keys } = app.services;
+  const { config, keys, webhooks } = app.services;
   let firstKey: string | null = null;
   if (keys.activeCount() === 0) {
     const created = keys.create('first key');
+    const secret = webhooks.newSecret(created.id);
     firstKey = created.key;
-    announce(`mixchain: no API key existed, so one was made (${created.id}). It is shown only this once:\n\n  ${created.key}\n\nUse it as "Authorization: Bearer <key>"; manage keys with mixchain keys create|list|revoke.\n\n`);
+    announce(
+      `mixchain: no API key existed, so one was made (${created.id}). It and its webhook signing secret are shown only this once:\n\n  ${created.key}\n  ${secret}\n\nUse the key as "Authorization: Bearer <key>"; manage keys with mixchain keys create|list|revoke|webhook.\n\n`,
+    );
   }
   const url = await app.listen({ port: config.port, host: config.host });
+  // Links in webhooks point where the service listens, unless MIXCHAIN_PUBLIC_URL says otherwise.
+  if (!config.publicUrl) app.services.origin = url;
   // The grace covers the renders' own grace plus a moment to close connections.
   closeWithGrace({ delay: (config.shutdownGraceSeconds + 10) * 1000, logger: false }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error');

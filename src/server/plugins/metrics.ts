@@ -1,6 +1,6 @@
 // Prometheus metrics at /metrics: HTTP durations by route, renders by kind and outcome, render
-// seconds, upload bytes, and on each scrape the queue by status and the pool's workers, queue
-// and crashes. A registry per app, so several apps in one process (tests) do not collide.
+// seconds, upload bytes, and on each scrape the queue by status, the pool's workers, queue and
+// crashes, the storage's cache and upload queue, and deliveries by status. A registry per app, so several apps in one process (tests) do not collide.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
@@ -50,15 +50,53 @@ export default fp(async function metrics(app: FastifyInstance) {
       this.set(services().pool?.stats().queued ?? 0);
     },
   });
-  let countedCrashes = 0;
-  new Counter({
-    name: 'mixchain_worker_crashes_total',
-    help: 'Render workers that crashed (a plugin took its process down)',
+  // Storage: what the old system's alerts watched (upload queue, failures) and the cache.
+  const storage = () => services().storage.stats();
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [register],
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge('mixchain_storage_cache_bytes', 'Bytes in the local cache of the bucket (local disk: stored files)', () => storage().cacheBytes);
+  gauge('mixchain_storage_cache_files', 'Files in the local cache', () => storage().cacheFiles);
+  // Totals kept by the pool and the storage, read at each scrape.
+  const total = (name: string, help: string, value: () => number) => {
+    let counted = 0;
+    new Counter({
+      name,
+      help,
+      registers: [register],
+      collect() {
+        const now = value();
+        this.inc(Math.max(0, now - counted));
+        counted = now;
+      },
+    });
+  };
+  total('mixchain_worker_crashes_total', 'Render workers that crashed (a plugin took its process down)', () => services().pool?.stats().crashes ?? 0);
+  total('mixchain_storage_cache_hits_total', 'Reads served from the local cache', () => storage().cacheHits);
+  total('mixchain_storage_cache_misses_total', 'Reads that downloaded from the bucket', () => storage().cacheMisses);
+  total('mixchain_storage_failed_upload_attempts_total', 'Upload attempts to the bucket that failed', () => storage().failedAttempts);
+  gauge('mixchain_storage_pending_uploads', 'Files waiting for their upload to the bucket', () => storage().pendingUploads);
+  gauge('mixchain_storage_failed_uploads', 'Pending uploads whose last attempt failed', () => storage().failedUploads);
+  total('mixchain_storage_uploaded_bytes_total', 'Bytes uploaded to the bucket', () => storage().uploadedBytes);
+  gauge('mixchain_storage_bucket_reachable', '1 when the last call to the bucket succeeded, 0 when it failed, -1 with no bucket', () => {
+    const reachable = storage().bucketReachable;
+    return reachable === null ? -1 : Number(reachable);
+  });
+  new Gauge({
+    name: 'mixchain_deliveries',
+    help: 'Webhook and forward deliveries by status',
+    labelNames: ['kind', 'status'],
     registers: [register],
     collect() {
-      const crashes = services().pool?.stats().crashes ?? 0;
-      this.inc(crashes - countedCrashes);
-      countedCrashes = crashes;
+      for (const kind of ['webhook', 'forward'] as const) {
+        for (const [status, count] of Object.entries(services().deliveries.counts(kind))) this.set({ kind, status }, count);
+      }
     },
   });
   const renders = new Counter({ name: 'mixchain_renders_total', help: 'Renders by kind (sync, job) and outcome', labelNames: ['kind', 'outcome'], registers: [register] });

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { packageVersion } from '../../package-dir.js';
 import { Problem } from '../schemas/common.js';
+import { ForwardTask } from '../schemas/forwards.js';
 import { Job } from '../schemas/jobs.js';
 import { Upload } from '../schemas/uploads.js';
 
@@ -13,15 +14,17 @@ export default fp(async function openapi(app: FastifyInstance) {
   app.addSchema(Problem);
   app.addSchema(Upload);
   app.addSchema(Job);
+  app.addSchema(ForwardTask);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'mixchain', description: 'Vocal mixes over HTTP: uploads, synchronous mixes and jobs with live progress', version: packageVersion },
+      info: { title: 'mixchain', description: 'Vocal mixes over HTTP: uploads, synchronous mixes and jobs with live progress, signed webhooks and forwarding of results', version: packageVersion },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mck_…) from `mixchain keys create`' } } },
       tags: [
         { name: 'mixes', description: 'Synchronous mixes' },
         { name: 'jobs', description: 'Mixes as background jobs, with live progress' },
         { name: 'uploads', description: 'Audio files to mix' },
+        { name: 'forwards', description: 'Results sent on to a remote processing server' },
         { name: 'service', description: 'What the service offers' },
         { name: 'operations', description: 'Health, readiness, statistics and metrics' },
       ],

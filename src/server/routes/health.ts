@@ -34,7 +34,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Jobs processed and failed, the pool, the queue and storage',
+        summary: 'Jobs processed and failed, the pool, the queue, storage (cache, upload queue) and deliveries',
         response: {
           200: Type.Object({
             worker_id: Type.String(),
@@ -45,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             pool: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
             queue: Type.Object({}, { additionalProperties: true }),
             storage: Type.Object({}, { additionalProperties: true }),
+            deliveries: Type.Object({ webhooks: Type.Object({}, { additionalProperties: true }), forwards: Type.Object({}, { additionalProperties: true }) }),
           }),
         },
       },
@@ -59,7 +60,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         uptime: uptime(),
         pool: services.pool?.stats() ?? null,
         queue: await services.queue.counts(),
-        storage: { ...services.storage.status(), uploads: services.uploads.count() },
+        storage: { ...services.storage.status(), ...services.storage.stats(), uploads: services.uploads.count() },
+        deliveries: { webhooks: services.deliveries.counts('webhook'), forwards: services.deliveries.counts('forward') },
       };
     },
   );

@@ -9,7 +9,7 @@ import { FINISHED_STATUSES, type JobEvent } from '../../jobs/queue.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { jobNotFound } from '../not-found.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
-import { jobView } from '../views.js';
+import { jobView, originOf } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       };
       const finalJob = async () => {
         const job = await queue.get(keyId, id);
-        return job ? jobView(request, services, job) : null;
+        return job ? jobView(originOf(request), services, job) : null;
       };
 
       for (const event of backlog) send(event);
@@ -87,7 +87,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (job && FINISHED_STATUSES.includes(job.status) && !backlog.concat(live).some((e) => e.type !== 'progress')) {
         writing = writing.then(async () => {
           if (ended) return;
-          raw.write(`id: ${lastId}\nevent: ${job.status}\ndata: ${JSON.stringify(await jobView(request, services, job))}\n\n`);
+          raw.write(`id: ${lastId}\nevent: ${job.status}\ndata: ${JSON.stringify(await jobView(originOf(request), services, job))}\n\n`);
           end();
         });
       }

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { MixchainError } from '../../errors.js';
+import { checkTarget } from '../../delivery/targets.js';
 import { deleteJobFiles } from '../../jobs/cleanup.js';
 import type { JobRecord } from '../../jobs/queue.js';
 import { keyIdOf } from '../plugins/auth.js';
@@ -18,7 +19,7 @@ import { IdParams, errorResponses, fileResponses } from '../schemas/common.js';
 import { JobList, JobListQuery, JobSubmission } from '../schemas/jobs.js';
 import { OUTPUT_FORMATS } from '../schemas/mix-options.js';
 import { contentTypeOf, sendFile } from '../send-file.js';
-import { jobView } from '../views.js';
+import { jobView, originOf } from '../views.js';
 
 const tags = ['jobs'];
 const security = [{ apiKey: [] }];
@@ -44,7 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Queue a mix of uploads; follow it with GET /jobs/:id or its events',
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY })) }),
         body: JobSubmission,
-        response: { 202: JobRef, ...errorResponses(400, 401, 404, 422, 429) },
+        response: { 202: JobRef, ...errorResponses(400, 401, 404, 409, 422, 429) },
       },
       preValidation: strictBody(JobSubmission, 'a valid body'),
     },
@@ -57,6 +58,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       for (const id of ids) {
         if (!services.uploads.get(keyId, id)) throw uploadNotFound(id);
       }
+      // Refused now rather than failing later, where the caller would not see why.
+      if (inputs.webhookUrl) await checkTarget(inputs.webhookUrl, services.config.allowPrivateTargets);
+      if (inputs.forward && !services.config.forward) throw new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) for `forward: true` but this server has none');
       const idempotencyKey = request.headers['idempotency-key'];
       const { job, created } = await queue.submit(
         keyId,
@@ -64,18 +68,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         idempotencyKey ? { idempotencyKey, fingerprint: createHash('sha256').update(JSON.stringify(request.body)).digest('hex') } : {},
       );
       if (!created) reply.header('Idempotent-Replayed', 'true');
-      return reply.code(202).header('Location', `/api/v1/jobs/${job.id}`).send(await jobView(request, services, job));
+      return reply.code(202).header('Location', `/api/v1/jobs/${job.id}`).send(await jobView(originOf(request), services, job));
     },
   );
 
   app.get('/jobs', { schema: { tags, security, summary: "The caller's jobs, newest first", querystring: JobListQuery, response: { 200: JobList, ...errorResponses(400, 401) } } }, async (request) => {
     const { status, limit, cursor } = request.query;
     const page = await queue.list(keyIdOf(request), { limit: limit ?? 20, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-    return { items: await Promise.all(page.items.map((job) => jobView(request, services, job))), nextCursor: page.nextCursor };
+    return { items: await Promise.all(page.items.map((job) => jobView(originOf(request), services, job))), nextCursor: page.nextCursor };
   });
 
   app.get('/jobs/:id', { schema: { tags, security, summary: 'A job: status, progress, stage, report, result', params: IdParams, response: { 200: JobRef, ...errorResponses(401, 404) } } }, async (request) =>
-    jobView(request, services, await ownJob(request, request.params.id)),
+    jobView(originOf(request), services, await ownJob(request, request.params.id)),
   );
 
   app.post(
@@ -84,7 +88,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const job = await queue.cancel(keyIdOf(request), request.params.id);
       if (!job) throw jobNotFound(request.params.id);
-      return jobView(request, services, job);
+      return jobView(originOf(request), services, job);
     },
   );
 
@@ -92,6 +96,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const job = await ownJob(request, request.params.id);
     if (job.status === 'processing') throw new MixchainError('ERR_JOB_NOT_FINISHED', `Expected a job that is not rendering but job ${job.id} is processing: cancel it first`);
     await queue.remove(keyIdOf(request), job.id);
+    services.deliveries.removeForJob(job.id);
     await deleteJobFiles(services.storage, job.id);
     return reply.code(204).send(null);
   });
@@ -105,7 +110,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "The job's mix (byte ranges supported); ?format= another format, made once and kept",
         params: IdParams,
         querystring: Type.Object({ format: Type.Optional(Type.Union(OUTPUT_FORMATS.map((f) => Type.Literal(f)))) }, { additionalProperties: false }),
-        response: { ...fileResponses, ...errorResponses(401, 404, 409, 416) },
+        response: { ...fileResponses, 302: Type.Null({ description: 'On a bucket: the presigned download URL in Location' }), ...errorResponses(401, 404, 409, 416) },
       },
     },
     async (request, reply) => {
@@ -113,6 +118,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (job.status !== 'completed' || !job.result) throw new MixchainError('ERR_JOB_NOT_FINISHED', `Expected a completed job but job ${job.id} is ${job.status}`);
       const format = request.query.format ?? job.result.format;
       const stored = format === job.result.format ? job.result : await convertResult(services.storage, job.result, format);
+      // On a bucket, the download goes there (the file is sent from here only while its upload waits).
+      const presigned = await services.storage.presignedUrl(stored.key, services.config.presignedUrlTtlSeconds, `mix-${job.id}.${format}`);
+      if (presigned) return reply.code(302).header('Location', presigned).header('Cache-Control', 'no-store').send();
       const path = await services.storage.localPath(stored.key);
       if (!path) throw new MixchainError('ERR_JOB_NOT_FOUND', `Expected the result of job ${job.id} in storage but it is gone`);
       return sendFile(request, reply, path, stored.size, contentTypeOf(format), `mix-${job.id}.${format}`);

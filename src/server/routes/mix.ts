@@ -21,7 +21,7 @@ import { audioContent, errorResponses } from '../schemas/common.js';
 import { JobResultView, MixFromUploads } from '../schemas/jobs.js';
 import { mixOptionsFromFields } from '../schemas/mix-options.js';
 import { attachment, contentTypeOf } from '../send-file.js';
-import { downloadUrl } from '../views.js';
+import { downloadUrl, originOf } from '../views.js';
 
 const MAX_EXTRAS = 8;
 const FILE_FIELDS = ['vocal', 'beat', 'extra'];
@@ -189,7 +189,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const stored = await services.storage.put(`mixes/${id}.${format}`, file);
       return { key: stored.key, format, size: stored.size };
     });
-    return { jobId: job.id, report: report as unknown as Record<string, unknown>, result: { url: await downloadUrl(request, services, job.result!.key, `mix-${job.id}.${format}`), size: job.result!.size, format } };
+    return { jobId: job.id, report: report as unknown as Record<string, unknown>, result: { url: await downloadUrl(originOf(request), services, job.result!.key, `mix-${job.id}.${format}`), size: job.result!.size, format } };
   }
 
   async function streamResult(reply: FastifyReply, file: string, format: string, report: MixReport) {

@@ -9,7 +9,7 @@ import { uploadNotFound } from '../../storage/uploads.js';
 import { probeReceived, receiveFile, storeUpload, tooManyParts, type ReceivedFile } from '../receive-file.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { StorageStatus } from '../schemas/uploads.js';
-import { uploadView } from '../views.js';
+import { uploadView, originOf } from '../views.js';
 import { Type } from 'typebox';
 
 const tags = ['uploads'];
@@ -51,16 +51,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.metrics.uploadBytes.inc(received.size);
       const probe = await probeReceived(received, DEFAULT_MAX_SECONDS);
       const record = services.uploads.add(await storeUpload(received, probe, { storage: services.storage, keyId: keyIdOf(request), retentionDays: config.uploadRetentionDays }));
-      return reply.code(201).send(await uploadView(request, services, record));
+      return reply.code(201).send(await uploadView(originOf(request), services, record));
     },
   );
 
-  app.get('/uploads/status', { schema: { tags, security, summary: 'Where uploaded files are stored', response: { 200: StorageStatus, ...errorResponses(401) } } }, async () => services.storage.status());
+  app.get('/uploads/status', { schema: { tags, security, summary: 'Where uploaded files are stored, and whether the bucket keeps up', response: { 200: StorageStatus, ...errorResponses(401) } } }, async () => {
+    const stats = services.storage.stats();
+    const waiting = stats.bucketReachable === false ? `The bucket is not reachable (${stats.lastError ?? 'no answer'}): files are kept in the local cache and uploaded when it returns` : null;
+    return { ...services.storage.status(), bucketReachable: stats.bucketReachable, pendingUploads: stats.pendingUploads, warning: config.storageWarning ?? waiting };
+  });
 
   app.get('/uploads/:id', { schema: { tags, security, summary: "An upload's metadata and download link", params: IdParams, response: { 200: Type.Ref('Upload'), ...errorResponses(401, 404) } } }, async (request) => {
     const upload = services.uploads.get(keyIdOf(request), request.params.id);
     if (!upload) throw uploadNotFound(request.params.id);
-    return uploadView(request, services, upload);
+    return uploadView(originOf(request), services, upload);
   });
 
   app.delete('/uploads/:id', { schema: { tags, security, summary: 'Delete an upload and its file', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } }, async (request, reply) => {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { JOB_STATUSES } from '../../jobs/queue.js';
 import { Nullable } from './common.js';
+import { Delivery } from './forwards.js';
 import { mixOptionProperties } from './mix-options.js';
 
 const uploadId = (what: string) => Type.String({ minLength: 1, maxLength: 64, description: `Upload id of the ${what}` });
@@ -27,15 +28,6 @@ export const JobSubmission = Type.Object(
 
 export const JobStatus = Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)));
 
-const Delivery = Type.Object({
-  kind: Type.Union([Type.Literal('webhook'), Type.Literal('forward')]),
-  target: Type.String(),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  lastStatusCode: Nullable(Type.Integer()),
-  lastError: Nullable(Type.String()),
-  updatedAt: Type.String(),
-});
 
 export const JobResultView = Type.Object({ url: Type.String(), size: Type.Integer(), format: Type.String() });
 

@@ -23,4 +23,7 @@ export const StorageStatus = Type.Object({
   provider: Type.Union([Type.Literal('cloudflare-r2'), Type.Literal('s3'), Type.Literal('local')]),
   bucket: Nullable(Type.String()),
   publicUrl: Nullable(Type.String()),
+  bucketReachable: Nullable(Type.Boolean({ description: 'null: no bucket; false after a failed call to it, until one succeeds' })),
+  pendingUploads: Type.Integer({ description: 'Files in the local cache waiting for their upload to the bucket' }),
+  warning: Nullable(Type.String({ description: 'Why files stay on local disk although a bucket is configured, or why uploads are waiting' })),
 });
