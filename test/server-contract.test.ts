@@ -181,7 +181,8 @@ describe('operations (no key)', () => {
       uptime: expect.any(Number),
       pool: expect.objectContaining({ workers: [expect.anything()] }),
       queue: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
-      storage: expect.objectContaining({ provider: 'local', uploads: 2 }),
+      storage: expect.objectContaining({ provider: 'local', uploads: 2, pendingUploads: 0, bucketReachable: null, cacheBytes: expect.any(Number) }),
+      deliveries: { webhooks: { pending: 0, sending: 0, delivered: 0, failed: 0 }, forwards: { pending: 0, sending: 0, delivered: 0, failed: 0 } },
     });
     // An API-only node has no pool: null, not missing.
     expect((await call(idle, { url: '/stats', key: null })).json()).toMatchObject({ pool: null, lastJobAt: null });
@@ -262,7 +263,7 @@ describe('recipes and storage status', () => {
   });
 
   it('/uploads/status names the local provider, with nulls for the bucket', async () => {
-    expect((await call(server, { url: '/api/v1/uploads/status' })).json()).toEqual({ r2Configured: false, provider: 'local', bucket: null, publicUrl: null });
+    expect((await call(server, { url: '/api/v1/uploads/status' })).json()).toEqual({ r2Configured: false, provider: 'local', bucket: null, publicUrl: null, bucketReachable: null, pendingUploads: 0, warning: null });
   });
 });
 

@@ -129,7 +129,7 @@ describe('mixchain keys, against a running server', () => {
     const created = await mixchain('keys', 'create', '--name', 'studio', '--data-dir', dir, '--json');
     expect(created.code, created.stderr).toBe(0);
     const made = JSON.parse(created.stdout);
-    expect(made).toEqual({ id: expect.stringMatching(/^key_/), name: 'studio', key: expect.stringMatching(/^mck_[\w-]{40,}$/) });
+    expect(made).toEqual({ id: expect.stringMatching(/^key_/), name: 'studio', key: expect.stringMatching(/^mck_[\w-]{40,}$/), webhookSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/), webhookUrl: null });
 
     // The folder has a key, so the server makes none and prints none.
     const server = await startServe(dir, { workers: 0 });
@@ -147,7 +147,10 @@ describe('mixchain keys, against a running server', () => {
     expect(listedJson.code, listedJson.stderr).toBe(0);
     // The request above used the key: its last use is recorded.
     expect(JSON.parse(listedJson.stdout)).toEqual([{ id: made.id, name: 'studio', createdAt: expect.any(String), lastUsedAt: expect.any(String), revokedAt: null }]);
-    for (const output of [listed, listedJson]) expect(output.stdout + output.stderr).not.toContain(made.key);
+    for (const output of [listed, listedJson]) {
+      expect(output.stdout + output.stderr).not.toContain(made.key);
+      expect(output.stdout + output.stderr).not.toContain(made.webhookSecret);
+    }
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^mixchain: ERR_KEY_NOT_FOUND: .*key_00000000000000000000/);
 
@@ -158,6 +161,32 @@ describe('mixchain keys, against a running server', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.body.code).toBe('ERR_UNAUTHORIZED');
+  });
+});
+
+describe('mixchain keys webhook', () => {
+  it("sets a key's default webhook URL (checked), clears it, and makes a new secret shown once", async () => {
+    const dir = dataDir();
+    const made = JSON.parse((await mixchain('keys', 'create', '--name', 'hooks', '--webhook', 'https://app.example/hooks', '--data-dir', dir, '--json')).stdout);
+    expect(made.webhookUrl).toBe('https://app.example/hooks');
+    const renewed = await mixchain('keys', 'webhook', made.id, '--new-secret', '--data-dir', dir);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const secret = /^(whsec_\S+)$/m.exec(renewed.stdout)?.[1];
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(made.webhookSecret);
+    const [cleared, bad, both, unknown, nothing] = await Promise.all([
+      mixchain('keys', 'webhook', made.id, '--clear', '--data-dir', dir),
+      mixchain('keys', 'webhook', made.id, '--url', 'ftp://app.example/hooks', '--data-dir', dir),
+      mixchain('keys', 'webhook', made.id, '--url', 'https://app.example/x', '--clear', '--data-dir', dir),
+      mixchain('keys', 'webhook', 'key_00000000000000000000', '--clear', '--data-dir', dir),
+      mixchain('keys', 'webhook', made.id, '--data-dir', dir),
+    ]);
+    expect(cleared.stdout).toBe(`webhook of ${made.id}: none\n`);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mixchain: ERR_TARGET_INVALID: /);
+    expect(both.stderr).toMatch(/^mixchain: ERR_INVALID_ARGUMENT: /);
+    expect(unknown.stderr).toMatch(/^mixchain: ERR_KEY_NOT_FOUND: /);
+    expect(nothing.stderr).toMatch(/^mixchain: ERR_INVALID_ARGUMENT: Expected --url/);
   });
 });
 

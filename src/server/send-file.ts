@@ -3,26 +3,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MixchainError } from '../errors.js';
-
-export const CONTENT_TYPES: Record<string, string> = {
-  wav: 'audio/wav',
-  flac: 'audio/flac',
-  mp3: 'audio/mpeg',
-  ogg: 'audio/ogg',
-  opus: 'audio/ogg; codecs=opus',
-  m4a: 'audio/mp4',
-  aif: 'audio/aiff',
-};
-
-export function contentTypeOf(extension: string): string {
-  return CONTENT_TYPES[extension] ?? 'application/octet-stream';
-}
-
-/** An attachment header with a name safe in any header: ASCII, no quotes, no separators. */
-export function attachment(filename: string): string {
-  const ascii = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'download';
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
+import { attachment } from '../storage/content-types.js';
 
 function parseRange(header: string, size: number): { start: number; end: number } | null {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());

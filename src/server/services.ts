@@ -21,7 +21,7 @@ import type { Storage } from '../storage/storage.js';
 import { UploadStore } from '../storage/uploads.js';
 import type { ServerConfig } from './config.js';
 import { JobDeliveries } from './job-deliveries.js';
-import { contentTypeOf } from './send-file.js';
+import { contentTypeOf } from '../storage/content-types.js';
 import { jobView } from './views.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -89,7 +89,7 @@ export async function openServices(config: ServerConfig, log: Log): Promise<Serv
   const runner = pool ? new JobRunner(queue, mixJobHandler({ pool, uploads, storage }), config.workers, log) : null;
   const retention = { jobDays: config.jobRetentionDays, uploadDays: config.uploadRetentionDays };
   const clean = () =>
-    cleanUp(queue, uploads, storage, retention).then(
+    cleanUp(queue, uploads, storage, retention, new Date(), (jobId) => deliveries.removeForJob(jobId)).then(
       (removed) => (removed.jobs || removed.uploads) && log('info', 'retention cleanup', removed),
       (error: unknown) => log('error', 'retention cleanup failed', { err: error }),
     );

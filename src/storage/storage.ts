@@ -15,6 +15,28 @@ export interface StorageStatus {
   publicUrl: string | null;
 }
 
+/** What /stats and /metrics report of the storage (counters run since the process started). */
+export interface StorageStats {
+  /** Bytes and files held locally: the cache in front of a bucket, or the files on local disk. */
+  cacheBytes: number;
+  cacheFiles: number;
+  /** Reads served from the cache / downloaded from the bucket first (local disk: 0, 0). */
+  cacheHits: number;
+  cacheMisses: number;
+  /** Files waiting in the durable queue for their upload to the bucket. */
+  pendingUploads: number;
+  /** Pending uploads whose last attempt failed. */
+  failedUploads: number;
+  /** Failed upload attempts. */
+  failedAttempts: number;
+  uploadedBytes: number;
+  uploadedFiles: number;
+  /** Null: no bucket, or not contacted yet; false after a failed call until a call succeeds. */
+  bucketReachable: boolean | null;
+  /** The last bucket error (never a secret), or null. */
+  lastError: string | null;
+}
+
 export interface Storage {
   /** A folder on the storage's file system for files being received (an upload in flight). */
   readonly scratchDir: string;
@@ -31,12 +53,20 @@ export interface Storage {
    */
   presignedUrl(key: string, ttlSeconds: number, filename: string): Promise<string | null>;
   status(): StorageStatus;
+  stats(): StorageStats;
+  /** Stops background work (the bucket uploader): an upload in flight is abandoned and stays queued. */
+  close(): Promise<void>;
 }
 
 const KEY = /^(uploads|mixes)\/[A-Za-z0-9][A-Za-z0-9-]{0,80}\.[a-z0-9]{1,8}$/;
 
-/** Throws unless `key` is one the server makes: a known folder, a plain name, an extension. */
+/** Whether `key` is one the server makes: a known folder, a plain name, an extension. */
+export function isKey(key: string): boolean {
+  return KEY.test(key);
+}
+
+/** Throws unless `key` is one the server makes. */
 export function checkKey(key: string): string {
-  if (!KEY.test(key)) throw new MixchainError('ERR_STORAGE_KEY', `Expected a storage key like 'uploads/<uuid>.wav' but got '${key.slice(0, 120)}'`);
+  if (!isKey(key)) throw new MixchainError('ERR_STORAGE_KEY', `Expected a storage key like 'uploads/<uuid>.wav' but got '${key.slice(0, 120)}'`);
   return key;
 }

@@ -43,18 +43,7 @@ export function syncConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SyncCon
     if (!value(name)) problems.push(`${name} is not set`);
   }
   const accountId = value('R2_ACCOUNT_ID') ?? null;
-  let endpoint = value('R2_ENDPOINT');
-  if (!endpoint && !accountId) problems.push('R2_ACCOUNT_ID (or R2_ENDPOINT) is not set');
-  if (accountId && !/^[A-Za-z0-9-]+$/.test(accountId)) problems.push('R2_ACCOUNT_ID is not an account id (letters, digits, dashes)');
-  endpoint ??= accountId ? `https://${accountId}.r2.cloudflarestorage.com` : undefined;
-  if (endpoint) {
-    try {
-      const url = new URL(endpoint);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`R2_ENDPOINT is not an http(s) URL (got ${url.protocol})`);
-    } catch {
-      problems.push('R2_ENDPOINT is not a URL');
-    }
-  }
+  const endpoint = r2Endpoint(value, problems);
   const prefix = (value('R2_VST_PREFIX') ?? DEFAULT_PREFIX).replace(/^\/+|\/+$/g, '');
   const localDir = value('VST_LINUX_DIR') ?? DEFAULT_LOCAL_DIR;
   if (problems.length > 0) {
@@ -68,8 +57,34 @@ export function syncConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SyncCon
     prefix,
     localDir,
     endpoint: endpoint!,
-    provider: new URL(endpoint!).hostname.endsWith('.r2.cloudflarestorage.com') ? 'r2' : 's3-compatible',
+    provider: isR2Endpoint(endpoint!) ? 'r2' : 's3-compatible',
   };
+}
+
+/**
+ * The S3 endpoint: `R2_ENDPOINT`, else Cloudflare's for `R2_ACCOUNT_ID` (shared by plugin sync
+ * and the bucket of user files). What is missing or malformed is added to `problems`.
+ */
+export function r2Endpoint(value: (name: string) => string | undefined, problems: string[]): string | undefined {
+  const accountId = value('R2_ACCOUNT_ID');
+  let endpoint = value('R2_ENDPOINT');
+  if (!endpoint && !accountId) problems.push('R2_ACCOUNT_ID (or R2_ENDPOINT) is not set');
+  if (accountId && !/^[A-Za-z0-9-]+$/.test(accountId)) problems.push('R2_ACCOUNT_ID is not an account id (letters, digits, dashes)');
+  endpoint ??= accountId ? `https://${accountId}.r2.cloudflarestorage.com` : undefined;
+  if (endpoint) {
+    try {
+      const url = new URL(endpoint);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`R2_ENDPOINT is not an http(s) URL (got ${url.protocol})`);
+    } catch {
+      problems.push('R2_ENDPOINT is not a URL');
+    }
+  }
+  return endpoint;
+}
+
+/** Cloudflare R2's account endpoint (virtual-hosted addressing), as opposed to other S3-compatible servers. */
+export function isR2Endpoint(endpoint: string): boolean {
+  return new URL(endpoint).hostname.endsWith('.r2.cloudflarestorage.com');
 }
 
 export function publicConfig(config: SyncConfig): PublicSyncConfig {

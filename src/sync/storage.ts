@@ -17,7 +17,14 @@ export interface RemoteBundle {
   size: number;
 }
 
-export function createStorageClient(config: SyncConfig): S3Client {
+export interface ClientTimeouts {
+  connectMs: number;
+  /** A request with no bytes moving either way for this long fails (a long transfer that moves is fine). */
+  idleMs: number;
+}
+
+/** An S3 client for the bucket of `config` (plugin sync or user files), with `timeouts` when given. */
+export function createStorageClient(config: Pick<SyncConfig, 'endpoint' | 'accessKeyId' | 'secretAccessKey' | 'provider'>, timeouts?: ClientTimeouts): S3Client {
   // The SDK version is pinned to one that supports Node 20; its notice that later ones will not
   // is not news to our users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,6 +38,7 @@ export function createStorageClient(config: SyncConfig): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // Retries are ours (withRetries): they also cover bodies cut short, which the SDK's do not.
     maxAttempts: 1,
+    ...(timeouts ? { requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.idleMs, throwOnRequestTimeout: true } } : {}),
   });
 }
 

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MixchainError } from '../../errors.js';
 import { errorResponses, fileResponses } from '../schemas/common.js';
-import { contentTypeOf, sendFile } from '../send-file.js';
+import { contentTypeOf } from '../../storage/content-types.js';
+import { sendFile } from '../send-file.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { services } = app;

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MixchainError } from '../../errors.js';
+import { shownTarget } from '../../delivery/delivery-store.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { jobNotFound } from '../not-found.js';
 import { errorResponses } from '../schemas/common.js';
@@ -17,11 +18,6 @@ const TaskRef = Type.Ref('ForwardTask');
 
 const notConfigured = () => new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) but this server has none');
 
-/** A URL as it may be shown: no credentials, no query (where keys tend to hide). */
-const shown = (url: string) => {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-};
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { services } = app;
@@ -60,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/forwards/status', { schema: { tags, security, summary: 'Whether forwarding is configured, where to, automatic or not, and the caller’s tasks by status', response: { 200: ForwardStatus, ...errorResponses(401) } } }, async (request) => ({
     configured: config.forward !== null,
-    url: config.forward ? shown(config.forward.url) : null,
+    url: config.forward ? shownTarget(config.forward.url) : null,
     auto: config.forward?.auto ?? false,
     apiKeySet: Boolean(config.forward?.apiKey),
     counts: deliveries.counts('forward', keyIdOf(request)),

@@ -18,7 +18,8 @@ import { mixRequest, splitBody } from '../mix-request.js';
 import { IdParams, errorResponses, fileResponses } from '../schemas/common.js';
 import { JobList, JobListQuery, JobSubmission } from '../schemas/jobs.js';
 import { OUTPUT_FORMATS } from '../schemas/mix-options.js';
-import { contentTypeOf, sendFile } from '../send-file.js';
+import { contentTypeOf } from '../../storage/content-types.js';
+import { sendFile } from '../send-file.js';
 import { jobView, originOf } from '../views.js';
 
 const tags = ['jobs'];

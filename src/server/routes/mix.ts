@@ -20,7 +20,7 @@ import { receiveFile, sniffReceived, tooManyParts, type ReceivedFile } from '../
 import { audioContent, errorResponses } from '../schemas/common.js';
 import { JobResultView, MixFromUploads } from '../schemas/jobs.js';
 import { mixOptionsFromFields } from '../schemas/mix-options.js';
-import { attachment, contentTypeOf } from '../send-file.js';
+import { attachment, contentTypeOf } from '../../storage/content-types.js';
 import { downloadUrl, originOf } from '../views.js';
 
 const MAX_EXTRAS = 8;
