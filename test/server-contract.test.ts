@@ -181,7 +181,7 @@ describe('operations (no key)', () => {
       uptime: expect.any(Number),
       pool: expect.objectContaining({ workers: [expect.anything()] }),
       queue: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
-      storage: expect.objectContaining({ provider: 'local', uploads: 2, pendingUploads: 0, bucketReachable: null, cacheBytes: expect.any(Number) }),
+      storage: expect.objectContaining({ provider: 'local', uploads: 2, pendingUploads: 0, bucketReachable: null, cacheBytes: expect.any(Number), cacheHitRate: null }),
       deliveries: { webhooks: { pending: 0, sending: 0, delivered: 0, failed: 0 }, forwards: { pending: 0, sending: 0, delivered: 0, failed: 0 } },
     });
     // An API-only node has no pool: null, not missing.

@@ -79,7 +79,7 @@ describe('on a bucket, in process', () => {
     const after = await json(`${server.url}/api/v1/uploads/status`, { headers: server.auth() });
     expect(after.body).toMatchObject({ bucketReachable: true, pendingUploads: 0 });
     const stats = await json(`${server.url}/stats`);
-    expect(stats.body.storage).toMatchObject({ provider: 's3', pendingUploads: 0, failedUploads: 0, uploadedFiles: expect.any(Number) });
+    expect(stats.body.storage).toMatchObject({ provider: 's3', pendingUploads: 0, failedUploads: 0, uploadedFiles: expect.any(Number), cacheHitRate: expect.any(Number) });
     expect(stats.body.storage.uploadedFiles).toBeGreaterThanOrEqual(2);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/^mixchain_storage_pending_uploads 0$/m);

@@ -72,7 +72,7 @@ const JITTER = 0.1;
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
-const notConfigured = () => new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) but this server has none');
+export const forwardNotConfigured = () => new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) but this server has none');
 
 /** The wait a 429/503 answer asks for (Retry-After in seconds or as a date), at most `cap` ms. */
 function retryAfterMs(response: OutboundResponse | null, cap: number): number {
@@ -113,7 +113,7 @@ export class DeliveryDispatcher {
 
   /** A forward of a job's result; automatic ones are one per job, by hand as many as asked. ERR_FORWARD_NOT_CONFIGURED without an endpoint. */
   enqueueForward(keyId: string, jobId: string, auto: boolean): DeliveryRecord {
-    if (!this.sources.forward) throw notConfigured();
+    if (!this.sources.forward) throw forwardNotConfigured();
     return this.enqueue({ keyId, jobId, kind: 'forward', url: this.sources.forward.url, payload: null, auto });
   }
 
@@ -122,7 +122,7 @@ export class DeliveryDispatcher {
     const started = performance.now();
     const forward = this.sources.forward;
     try {
-      if (!forward) throw notConfigured();
+      if (!forward) throw forwardNotConfigured();
       const url = new URL('/health', parseTarget(forward.url).origin);
       const response = await sendRequest({
         url,

@@ -27,6 +27,7 @@ import { createPool } from '../../dist/index.js';
 import { synthesizeBeat } from '../../dist/demo/material.js';
 import { buildApp } from '../../dist/server/app.js';
 import { mixMaterial } from './material.mjs';
+import { Results } from './results.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = join(here, '..', '..', 'dist', 'cli', 'main.js');
@@ -210,11 +211,8 @@ async function* sseEvents(response) {
   }
 }
 
-const results = [];
-const verdict = (pass) => (pass ? 'PASS' : 'MISS');
-function result(measure, measured, target, pass) {
-  results.push({ measure, measured, target, verdict: verdict(pass) });
-}
+const results = new Results();
+const result = (...row) => results.add(...row);
 
 const loadAtStart = load();
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, ${new Date().toISOString()}, load ${loadAtStart}${QUICK ? ' (BENCH_QUICK: small N, not a measurement to record)' : ''}`);
@@ -374,12 +372,7 @@ try {
   result(`5. RSS peak rise, ${N.uploads} × ${N.uploadMb} MB uploads`, `${rise.toFixed(1)} MiB${failed.length ? `, ${failed.length} failed` : ''}`, `< 50 MB (${limitMib.toFixed(1)} MiB), none failed`, rise < limitMib && failed.length === 0);
   await lean.stop();
 
-  const width = (key) => Math.max(key.length, ...results.map((r) => r[key].length));
-  const row = (r) => ['measure', 'measured', 'target', 'verdict'].map((key) => r[key].padEnd(width(key))).join('  ');
-  console.log(`\nresults${QUICK ? ' (BENCH_QUICK)' : ''}:`);
-  console.log(row({ measure: 'measure', measured: 'measured', target: 'target', verdict: '' }));
-  for (const r of results) console.log(row(r));
-  console.log(`load at start ${loadAtStart}, at end ${load()}`);
+  results.print(QUICK, loadAtStart, load());
 } finally {
   await cleanup();
 }

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MixchainError } from '../../errors.js';
 import { shownTarget } from '../../delivery/delivery-store.js';
+import { forwardNotConfigured } from '../../delivery/dispatcher.js';
 import { keyIdOf } from '../plugins/auth.js';
 import { jobNotFound } from '../not-found.js';
 import { errorResponses } from '../schemas/common.js';
@@ -16,7 +17,6 @@ const tags = ['forwards'];
 const security = [{ apiKey: [] }];
 const TaskRef = Type.Ref('ForwardTask');
 
-const notConfigured = () => new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) but this server has none');
 
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -30,7 +30,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: strictBody(ForwardRequest, 'a body { jobId }'),
     },
     async (request, reply) => {
-      if (!config.forward) throw notConfigured();
+      if (!config.forward) throw forwardNotConfigured();
       const keyId = keyIdOf(request);
       const job = await services.queue.get(keyId, request.body.jobId);
       if (!job) throw jobNotFound(request.body.jobId);
@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }));
 
   app.get('/forwards/test', { schema: { tags, security, summary: "Whether the forwarding endpoint's /health answers", response: { 200: ForwardTest, ...errorResponses(401, 409) } } }, async () => {
-    if (!config.forward) throw notConfigured();
+    if (!config.forward) throw forwardNotConfigured();
     return dispatcher.testForward();
   });
 

@@ -9,6 +9,11 @@ const tags = ['operations'];
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { services } = app;
   const uptime = () => Math.round((Date.now() - services.startedAt) / 1000);
+  const storageStats = () => {
+    const stats = services.storage.stats();
+    const reads = stats.cacheHits + stats.cacheMisses;
+    return { ...stats, cacheHitRate: reads ? stats.cacheHits / reads : null };
+  };
 
   app.get('/livez', { schema: { tags, summary: 'The process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
@@ -60,7 +65,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         uptime: uptime(),
         pool: services.pool?.stats() ?? null,
         queue: await services.queue.counts(),
-        storage: { ...services.storage.status(), ...services.storage.stats(), uploads: services.uploads.count() },
+        storage: { ...services.storage.status(), ...storageStats(), uploads: services.uploads.count() },
         deliveries: { webhooks: services.deliveries.counts('webhook'), forwards: services.deliveries.counts('forward') },
       };
     },

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { MixchainError } from '../../errors.js';
+import { forwardNotConfigured } from '../../delivery/dispatcher.js';
 import { checkTarget } from '../../delivery/targets.js';
 import { deleteJobFiles } from '../../jobs/cleanup.js';
 import type { JobRecord } from '../../jobs/queue.js';
@@ -61,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       // Refused now rather than failing later, where the caller would not see why.
       if (inputs.webhookUrl) await checkTarget(inputs.webhookUrl, services.config.allowPrivateTargets);
-      if (inputs.forward && !services.config.forward) throw new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) for `forward: true` but this server has none');
+      if (inputs.forward && !services.config.forward) throw forwardNotConfigured();
       const idempotencyKey = request.headers['idempotency-key'];
       const { job, created } = await queue.submit(
         keyId,
