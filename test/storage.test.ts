@@ -266,16 +266,24 @@ describe('bucket storage', () => {
     await storage.close();
   });
 
-  it('sends a big file in parts and gets it back byte-identical', async () => {
+  it('sends a small file in one PUT, a big one (over 64 MiB) in parts, and gets them back byte-identical', async () => {
     const { storage } = await openBucket();
+    const small = mixKey('wav');
+    const smallBytes = randomBytes(12 * 1024 * 1024);
+    await storage.put(small, scratchFile(storage, smallBytes));
+    await within(storage.drained(), 'the single upload');
+    const smallPuts = s3.requests.filter((r) => r.method === 'PUT' && r.url.includes(small.split('/')[1]!));
+    expect(smallPuts.map((r) => new URL(r.url, s3.endpoint).searchParams.get('partNumber'))).toEqual([null]);
+    expect(await bucketSha(small)).toBe(sha(smallBytes));
+
     const mix = mixKey('wav');
-    const bytes = randomBytes(12 * 1024 * 1024);
+    const bytes = randomBytes(68 * 1024 * 1024);
     await storage.put(mix, scratchFile(storage, bytes));
     await within(storage.drained(), 'the multipart upload');
     const parts = s3.requests.filter((r) => r.method === 'PUT' && r.url.includes(mix.split('/')[1]!)).map((r) => new URL(r.url, s3.endpoint).searchParams.get('partNumber'));
-    expect(parts.sort()).toEqual(['1', '2']);
+    expect(parts.sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(await bucketSha(mix)).toBe(sha(bytes));
-    expect(await storage.cleanCache(DAY_AHEAD())).toEqual({ evicted: 1, bytes: bytes.length });
+    expect(await storage.cleanCache(DAY_AHEAD())).toEqual({ evicted: 2, bytes: bytes.length + smallBytes.length });
     expect(await cachedSha(storage, mix)).toBe(sha(bytes));
     await storage.close();
   });
