@@ -9,7 +9,7 @@ import { parseTarget } from './targets.js';
 
 export async function sendWebhook(task: DeliveryTask, context: SendContext): Promise<OutboundResponse> {
   const secret = context.sources.webhookSecret(task.keyId);
-  if (!secret) throw new MixchainError('ERR_WEBHOOK_NO_SECRET', `Expected a webhook signing secret for key ${task.keyId} but it has none (revoked or removed)`);
+  if (!secret) throw new MixchainError('ERR_WEBHOOK_NO_SECRET', `Expected a webhook signing secret for key ${task.keyId} but it has none (a key made before webhooks existed: mixchain keys webhook ${task.keyId} --new-secret makes one)`);
   const url = parseTarget(task.url);
   const body = task.payload ?? '';
   const timestamp = Math.floor(Date.now() / 1000);
