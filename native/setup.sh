@@ -24,6 +24,7 @@ packages=(
   espeak-ng                             # the demo's spoken vocal
   curl                                  # the README's session with the service (its test runs it)
   jq                                    # ... which reads the JSON answers with jq
+  redis-server                          # the tests start one: the job queue on Redis (BullMQ)
 )
 missing=()
 for package in "${packages[@]}"; do

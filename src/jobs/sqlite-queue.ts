@@ -76,11 +76,11 @@ function toParams(job: JobRecord): Record<string, unknown> {
 }
 
 // Opaque, so that callers pass back what they got rather than build their own.
-function encodeCursor(seq: number): string {
+export function encodeCursor(seq: number): string {
   return Buffer.from(String(seq)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string): number {
   const seq = Number(Buffer.from(cursor, 'base64url').toString());
   if (!Number.isSafeInteger(seq) || seq < 1 || encodeCursor(seq) !== cursor) {
     throw new MixchainError('ERR_INVALID_CURSOR', `Expected the nextCursor of a previous page but got ${describe(cursor)}`);
