@@ -1,8 +1,11 @@
 // The job queue on Redis through BullMQ: the shared JobQueue contract against a real redis-server
-// started for this file, each case in a namespace (queue name) of its own.
-import { afterAll, beforeAll } from 'vitest';
+// started for this file, each case in a namespace (queue name) of its own; then what only Redis
+// gives: several nodes on one queue, locks that lapse, BullMQ's own state.
+import { Queue, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullmqJobQueue } from '../src/jobs/bullmq-queue.js';
-import { jobQueueContract } from './fixtures/job-queue-contract.js';
+import type { JobEvent } from '../src/jobs/queue.js';
+import { input, jobQueueContract } from './fixtures/job-queue-contract.js';
 import { startRedis, type RedisFixture } from './fixtures/redis.js';
 
 let redis: RedisFixture | undefined;
@@ -15,3 +18,139 @@ afterAll(async () => {
 
 let namespaces = 0;
 jobQueueContract('BullmqJobQueue on Redis', async () => BullmqJobQueue.open({ connection: redis!.url, name: `contract-${namespaces++}` }));
+
+const open = (name: string, options: { lockDuration?: number } = {}) => BullmqJobQueue.open({ connection: redis!.url, name, ...options });
+
+describe('BullmqJobQueue', () => {
+  it('is one queue for several nodes: jobs handed out once, events, wake-ups and cancels heard everywhere', async () => {
+    const [a, b] = [await open('nodes'), await open('nodes')];
+    try {
+      const heard: JobEvent[] = [];
+      const cancels: string[] = [];
+      let woken = 0;
+      b.subscribe((event) => heard.push(event));
+      b.onCancelRequest((id) => cancels.push(id));
+      b.onQueued(() => woken++);
+      for (let n = 0; n < 4; n++) await a.submit(`key-${n % 2}`, input(n));
+      const claimed = [await a.claim(), await b.claim(), await b.claim(), await a.claim()];
+      expect(new Set(claimed.map((job) => job!.id)).size).toBe(4);
+      expect(await a.claim()).toBeNull();
+      expect(await b.claim()).toBeNull();
+      const job = claimed[0]!;
+      await a.progress(job.id, 50, 'rendering');
+      await a.cancel(job.keyId, job.id);
+      await a.cancelled(job.id);
+      // What node a recorded, node b heard, in the order of the log.
+      await vi.waitFor(async () => expect(heard.filter((e) => e.jobId === job.id)).toEqual(await a.events(job.keyId, job.id, 0)));
+      expect(cancels).toEqual([job.id]);
+      expect(woken).toBe(4);
+      expect(await b.get(job.keyId, job.id)).toMatchObject({ status: 'cancelled' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('leaves nothing behind in BullMQ once jobs end, are cancelled or removed', async () => {
+    const queue = await open('clean');
+    const bull = new Queue('clean', { connection: { url: redis!.url }, prefix: 'mixchain' });
+    try {
+      const jobs = [];
+      for (let n = 0; n < 6; n++) jobs.push((await queue.submit('A', input(n))).job);
+      expect((await bull.getJobCounts()).prioritized).toBe(6);
+      await queue.cancel('A', jobs[0]!.id);
+      await queue.remove('A', jobs[1]!.id);
+      const [c, d, e] = [await queue.claim(), await queue.claim(), await queue.claim()];
+      await queue.complete(c!.id, null, { key: 'k', format: 'wav', size: 1 });
+      await queue.fail(d!.id, { code: 'ERR_X', message: 'x' });
+      await queue.remove('A', e!.id); // removed while processing
+      const f = await queue.claim();
+      await queue.cancel('A', f!.id);
+      await queue.cancelled(f!.id);
+      expect(await queue.claim()).toBeNull();
+      const counts = await bull.getJobCounts();
+      expect(Object.values(counts).reduce((sum, n) => sum + n, 0)).toBe(0);
+    } finally {
+      await bull.close();
+      await queue.close();
+    }
+  });
+
+  it("recovers only jobs no live node holds: a dead node's once its lock lapsed", async () => {
+    const options = { lockDuration: 1000 };
+    const [dead, live, starting] = [await open('recover', options), await open('recover', options), await open('recover', options)];
+    try {
+      const [x, y] = [(await dead.submit('A', input(1))).job, (await dead.submit('B', input(2))).job];
+      expect((await dead.claim())!.id).toBe(x.id);
+      expect((await live.claim())!.id).toBe(y.id);
+      await dead.close(); // it holds x and never ends it, as when its process dies
+      expect(await starting.recover()).toEqual({ requeued: [], failed: [] });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // x's lock lapses; live renews y's
+      expect(await starting.recover()).toEqual({ requeued: [x.id], failed: [] });
+      expect(await starting.get('B', y.id)).toMatchObject({ status: 'processing', interruptions: 0 });
+      expect(await starting.claim()).toMatchObject({ id: x.id, attempts: 2, interruptions: 1 });
+      await live.complete(y.id, null, { key: 'k', format: 'wav', size: 1 });
+    } finally {
+      await live.close();
+      await starting.close();
+    }
+  });
+
+  it("counts an interruption when BullMQ's stalled check hands back a job whose node died", async () => {
+    const [dead, next] = [await open('stalled', { lockDuration: 500 }), await open('stalled', { lockDuration: 500 })];
+    const checker = new Worker('stalled', undefined, {
+      connection: { url: redis!.url },
+      prefix: 'mixchain',
+      autorun: false,
+      stalledInterval: 300,
+      maxStalledCount: 1000,
+    });
+    try {
+      const { job } = await dead.submit('A', input());
+      await dead.claim();
+      await dead.progress(job.id, 40, 'rendering');
+      await dead.close();
+      await checker.startStalledCheckTimer();
+      const again = await vi.waitFor(
+        async () => {
+          const claimed = await next.claim();
+          if (!claimed) throw new Error('not handed back yet');
+          return claimed;
+        },
+        { timeout: 10_000, interval: 200 },
+      );
+      expect(again).toMatchObject({ id: job.id, status: 'processing', attempts: 2, interruptions: 1, progress: 0 });
+      const events = (await next.events('A', job.id, 0))!;
+      expect(events.map((e) => [e.attempt, e.progress, e.stage])).toEqual([[1, 0, 'starting'], [1, 40, 'rendering'], [1, 0, 'queued'], [2, 0, 'starting']]);
+    } finally {
+      await checker.close(true);
+      await next.close();
+    }
+  });
+
+  it('adds the BullMQ job a submit left out (its process died in between) on recover', async () => {
+    const queue = await open('lost');
+    const bull = new Queue('lost', { connection: { url: redis!.url }, prefix: 'mixchain' });
+    try {
+      const { job } = await queue.submit('A', input());
+      await bull.remove(job.id);
+      expect(await queue.claim()).toBeNull();
+      expect(await queue.recover()).toEqual({ requeued: [], failed: [] });
+      expect(await queue.claim()).toMatchObject({ id: job.id, attempts: 1 });
+    } finally {
+      await bull.close();
+      await queue.close();
+    }
+  });
+
+  it('closes every connection it opened', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+    const before = sockets();
+    const queue = await open('handles');
+    await queue.submit('A', input());
+    await queue.claim();
+    expect(sockets()).toBeGreaterThan(before);
+    await queue.close();
+    await vi.waitFor(() => expect(sockets()).toBe(before));
+  });
+});
