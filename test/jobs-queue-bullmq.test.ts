@@ -51,6 +51,32 @@ describe('BullmqJobQueue', () => {
     }
   });
 
+  it('keeps keys taking turns as they come and go, each key oldest first', async () => {
+    const queue = await open('turns');
+    try {
+      const submit = async (keyId: string) => (await queue.submit(keyId, input())).job.id;
+      const claimed = async () => (await queue.claim())!.id;
+      const a = [await submit('A'), await submit('A'), await submit('A'), await submit('A')];
+      expect(await claimed()).toBe(a[0]);
+      const b = [await submit('B'), await submit('B'), await submit('B')];
+      a.push(await submit('A'));
+      const order = [];
+      for (let n = 0; n < 7; n++) order.push(await claimed());
+      expect(order).toEqual([a[1], b[0], a[2], b[1], a[3], b[2], a[4]]);
+      // A key that sends one job at a time, each after the last was taken, never jumps ahead.
+      for (let n = 0; n < 3; n++) await submit('A');
+      for (let n = 0; n < 3; n++) {
+        const one = await submit('B');
+        const pair = [await queue.claim(), await queue.claim()];
+        expect(pair.map((job) => job!.keyId).sort()).toEqual(['A', 'B']);
+        expect(pair.map((job) => job!.id)).toContain(one);
+      }
+      expect(await queue.claim()).toBeNull();
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('leaves nothing behind in BullMQ once jobs end, are cancelled or removed', async () => {
     const queue = await open('clean');
     const bull = new Queue('clean', { connection: { url: redis!.url }, prefix: 'mixchain' });

@@ -20,10 +20,16 @@
 //   oldest first. Slots restart from 1 whenever the queue drains; past BullMQ's maximum priority
 //   (2^21 - 1, a queue that never drained for that many rounds) jobs share the last slot (FIFO).
 //   A job put back (release, recovery) goes at the front of the current round.
+//   One difference from SQLite's turns: a key with nothing queued joins the next round, behind a
+//   key already waiting in it (SQLite serves the key served longest ago first). In exchange a key
+//   that sends one job at a time, each after the last was taken, can never jump ahead of a backlog.
 // - Notifications: the scripts PUBLISH on one channel per namespace; every node (this one too)
 //   hears events, wake-ups and cancel requests from there, so an API node sees what a render node
 //   records. A call resolves once this node has heard the messages its own script published, so
 //   listeners have heard a change when the call that made it returns, in the order of Redis.
+//   If the subscriber connection is down, a call waits HEAR_TIMEOUT_MS at most, then returns (the
+//   change is made); messages published while it was away are not heard again (pub/sub keeps
+//   nothing): followers catch up from events(), whose log is in Redis.
 // - Namespace: BullMQ keys `<prefix>:<name>:…`, ours `<prefix>:<name>:mc:…`. For Redis Cluster give
 //   a prefix in braces (`{mixchain}`): the scripts touch keys they compute from the base.
 //
