@@ -53,7 +53,8 @@ import { describe, invalidArgument, MixchainError } from '../errors.js';
 import { JOB_STATUSES, type JobError, type JobEvent, type JobInput, type JobQueue, type JobRecord } from './queue.js';
 import type { JobResult, JobStatus, ListQuery, QueueCounts, SubmitOptions } from './queue.js';
 import { scriptSource, SCRIPTS, type ScriptName } from './bullmq-scripts.js';
-import { decodeCursor, encodeCursor } from './sqlite-queue.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { listen, tell, type Listeners } from './listeners.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const MAX_INTERRUPTIONS = 2;
@@ -77,7 +78,6 @@ export interface BullmqJobQueueOptions {
   now?: () => Date;
 }
 
-type Listeners<T> = Set<(value: T) => void>;
 type Reply = [string, number, ...unknown[]];
 type Message = { o: string; k: 'event'; e: JobEvent } | { o: string; k: 'queued' } | { o: string; k: 'cancel'; id: string };
 
@@ -427,22 +427,11 @@ export class BullmqJobQueue implements JobQueue {
     } catch {
       return;
     }
-    if (message.k === 'event') this.tell(this.eventListeners, { ...message.e, stage: message.e.stage ?? null });
-    else if (message.k === 'queued') this.tell(this.queuedListeners, undefined);
-    else if (message.k === 'cancel') this.tell(this.cancelListeners, message.id);
+    if (message.k === 'event') tell(this.eventListeners, { ...message.e, stage: message.e.stage ?? null });
+    else if (message.k === 'queued') tell(this.queuedListeners, undefined);
+    else if (message.k === 'cancel') tell(this.cancelListeners, message.id);
     const waiter = this.hearing.get(message.o);
     if (waiter && ++waiter.heard >= waiter.expected) waiter.done();
-  }
-
-  private tell<T>(listeners: Listeners<T>, value: T): void {
-    for (const listener of [...listeners]) {
-      // A listener that throws must neither starve the others nor turn a committed change into an error.
-      try {
-        listener(value);
-      } catch (error) {
-        process.emitWarning(error instanceof Error ? error : String(error));
-      }
-    }
   }
 
   private async end(id: string, status: 'completed' | 'failed' | 'cancelled', report: string, result: string, error: string): Promise<JobRecord> {
@@ -519,9 +508,4 @@ function flatten(hash: Record<string, string>): string[] {
 function toEvent(text: string): JobEvent {
   const event = JSON.parse(text) as JobEvent;
   return { id: event.id, jobId: event.jobId, type: event.type, attempt: event.attempt, progress: event.progress, stage: event.stage ?? null };
-}
-
-function listen<T>(listeners: Listeners<T>, listener: (value: T) => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }

@@ -7,6 +7,8 @@ import { describe, invalidArgument, MixchainError } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import { JOB_STATUSES, type JobError, type JobEvent, type JobEventType, type JobInput, type JobQueue, type JobRecord } from './queue.js';
 import type { JobResult, JobStatus, ListQuery, QueueCounts, SubmitOptions } from './queue.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { listen, tell, type Listeners } from './listeners.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A job whose process died this many times is failed rather than run again: it may be the cause. */
@@ -75,20 +77,6 @@ function toParams(job: JobRecord): Record<string, unknown> {
   };
 }
 
-// Opaque, so that callers pass back what they got rather than build their own.
-export function encodeCursor(seq: number): string {
-  return Buffer.from(String(seq)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const seq = Number(Buffer.from(cursor, 'base64url').toString());
-  if (!Number.isSafeInteger(seq) || seq < 1 || encodeCursor(seq) !== cursor) {
-    throw new MixchainError('ERR_INVALID_CURSOR', `Expected the nextCursor of a previous page but got ${describe(cursor)}`);
-  }
-  return seq;
-}
-
-type Listeners<T> = Set<(value: T) => void>;
 
 export class SqliteJobQueue implements JobQueue {
   private readonly now: () => Date;
@@ -326,16 +314,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private later<T>(listeners: Listeners<T>, value: T): void {
-    this.outbox.push(() => {
-      for (const listener of [...listeners]) {
-        // A listener that throws must neither starve the others nor turn a committed change into an error.
-        try {
-          listener(value);
-        } catch (error) {
-          process.emitWarning(error instanceof Error ? error : String(error));
-        }
-      }
-    });
+    this.outbox.push(() => tell(listeners, value));
   }
 
   private record(job: JobRecord, type: JobEventType, progress = job.progress, stage = job.stage): void {
@@ -398,9 +377,4 @@ export class SqliteJobQueue implements JobQueue {
   private stamp(): string {
     return this.now().toISOString();
   }
-}
-
-function listen<T>(listeners: Listeners<T>, listener: (value: T) => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }
