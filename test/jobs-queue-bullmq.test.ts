@@ -2,7 +2,8 @@
 // started for this file, each case in a namespace (queue name) of its own; then what only Redis
 // gives: several nodes on one queue, locks that lapse, BullMQ's own state.
 import { Socket } from 'node:net';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullmqJobQueue } from '../src/jobs/bullmq-queue.js';
 import type { JobEvent } from '../src/jobs/queue.js';
@@ -20,7 +21,7 @@ afterAll(async () => {
 let namespaces = 0;
 jobQueueContract('BullmqJobQueue on Redis', async () => BullmqJobQueue.open({ connection: redis!.url, name: `contract-${namespaces++}` }));
 
-const open = (name: string, options: { lockDuration?: number } = {}) => BullmqJobQueue.open({ connection: redis!.url, name, ...options });
+const open = (name: string, options: { lockDuration?: number; stalledIntervalMs?: number } = {}) => BullmqJobQueue.open({ connection: redis!.url, name, ...options });
 
 describe('BullmqJobQueue', () => {
   it('is one queue for several nodes: jobs handed out once, events, wake-ups and cancels heard everywhere', async () => {
@@ -123,35 +124,68 @@ describe('BullmqJobQueue', () => {
     }
   });
 
-  it("counts an interruption when BullMQ's stalled check hands back a job whose node died", async () => {
-    const [dead, next] = [await open('stalled', { lockDuration: 500 }), await open('stalled', { lockDuration: 500 })];
-    const checker = new Worker('stalled', undefined, {
-      connection: { url: redis!.url },
-      prefix: 'mixchain',
-      autorun: false,
-      stalledInterval: 300,
-      maxStalledCount: 1000,
-    });
+  it("hands a dead node's job to a render node through BullMQ's stalled check, counting an interruption and waking it", async () => {
+    const [dead, next] = [await open('stalled', { lockDuration: 500 }), await open('stalled', { lockDuration: 500, stalledIntervalMs: 200 })];
     try {
+      let woken = 0;
+      next.onQueued(() => woken++);
       const { job } = await dead.submit('A', input());
       await dead.claim();
       await dead.progress(job.id, 40, 'rendering');
-      await dead.close();
-      await checker.startStalledCheckTimer();
-      const again = await vi.waitFor(
-        async () => {
-          const claimed = await next.claim();
-          if (!claimed) throw new Error('not handed back yet');
-          return claimed;
-        },
-        { timeout: 10_000, interval: 200 },
-      );
-      expect(again).toMatchObject({ id: job.id, status: 'processing', attempts: 2, interruptions: 1, progress: 0 });
+      const wokenBefore = woken;
+      await dead.close(); // it holds the job and never ends it, as when its process dies
+      await vi.waitFor(() => expect(woken).toBeGreaterThan(wokenBefore), { timeout: 10_000, interval: 50 });
+      expect(await next.claim()).toMatchObject({ id: job.id, status: 'processing', attempts: 2, interruptions: 1, progress: 0 });
       const events = (await next.events('A', job.id, 0))!;
       expect(events.map((e) => [e.attempt, e.progress, e.stage])).toEqual([[1, 0, 'starting'], [1, 40, 'rendering'], [1, 0, 'queued'], [2, 0, 'starting']]);
     } finally {
-      await checker.close(true);
       await next.close();
+    }
+  });
+
+  it('lets only the current run report and end: a node that lost its lock cannot overwrite the run that replaced it', async () => {
+    const [cutOff, other] = [await open('superseded', { lockDuration: 500 }), await open('superseded', { lockDuration: 500, stalledIntervalMs: 200 })];
+    const raw = new Redis(redis!.url);
+    try {
+      const { job } = await cutOff.submit('A', input());
+      await cutOff.claim();
+      // Its lock disappears (as when the node cannot reach Redis for longer than the lock lasts).
+      await raw.del(`mixchain:superseded:${job.id}:lock`);
+      const again = await vi.waitFor(
+        async () => {
+          const claimed = await other.claim();
+          if (!claimed) throw new Error('not handed back yet');
+          return claimed;
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(again).toMatchObject({ id: job.id, attempts: 2, interruptions: 1 });
+      await cutOff.progress(job.id, 90, 'late');
+      await expect(cutOff.complete(job.id, { from: 'cut off' }, { key: 'k1', format: 'wav', size: 1 })).rejects.toMatchObject({ code: 'ERR_JOB_STATE' });
+      expect(await other.get('A', job.id)).toMatchObject({ status: 'processing', progress: 0, attempts: 2 });
+      expect(await other.complete(job.id, { from: 'current' }, { key: 'k2', format: 'wav', size: 2 })).toMatchObject({ status: 'completed', report: { from: 'current' } });
+    } finally {
+      raw.disconnect();
+      await cutOff.close();
+      await other.close();
+    }
+  });
+
+  it('re-hears a cancel request whose message was lost, from the record, within a lock renewal', async () => {
+    const queue = await open('lost-cancel', { lockDuration: 400 });
+    const raw = new Redis(redis!.url);
+    try {
+      const cancels: string[] = [];
+      queue.onCancelRequest((id) => cancels.push(id));
+      const { job } = await queue.submit('A', input());
+      await queue.claim();
+      // The request is recorded but its notification never arrives (the subscription was down).
+      await raw.hset(`mixchain:lost-cancel:mc:job:${job.id}`, 'cancelRequested', '1');
+      await vi.waitFor(() => expect(cancels).toContain(job.id), { timeout: 5000, interval: 20 });
+      expect(await queue.cancelled(job.id)).toMatchObject({ status: 'cancelled' });
+    } finally {
+      raw.disconnect();
+      await queue.close();
     }
   });
 

@@ -39,11 +39,14 @@
 //   so that is "every job no live process runs". A job of a live node (its lock renewed) is left
 //   alone. A node that died less than lockDuration ago still holds its locks: its jobs wait for
 //   the next recover or for BullMQ.
-// - Distributed mode (next step of issue 12): a render node runs BullMQ's stalled-job check
-//   (`worker.startStalledCheckTimer()`, maxStalledCount high: we count interruptions ourselves),
-//   which puts a job whose lock lapsed back in BullMQ's wait list; the claim that gets it sees a
-//   record still processing and counts an interruption (START in bullmq-scripts.ts), so the same
-//   once-then-ERR_INTERRUPTED rule holds without a recover().
+// - Render nodes (option stalledIntervalMs) run BullMQ's stalled-job check, which puts a job whose
+//   lock lapsed back in BullMQ's wait list; the claim that gets it sees a record still processing
+//   and counts an interruption (START in bullmq-scripts.ts), so the once-then-ERR_INTERRUPTED rule
+//   holds without a recover(). BullMQ runs one check per interval for the whole queue, so a dead
+//   node's job restarts elsewhere within lockDuration + 2 × stalledInterval (20 s + 2 × 5 s on a render node).
+// - A run is checked against the record's: a node that lost its lock while it still rendered (cut
+//   off from Redis longer than lockDuration) cannot report on or end the run another node started
+//   since; its calls throw ERR_JOB_STATE and the other node's result stands.
 // - submit writes our record, then adds the BullMQ job: a process that dies in between leaves a
 //   queued record without a BullMQ job; recover() adds the missing ones.
 import { randomUUID } from 'node:crypto';
@@ -73,8 +76,13 @@ export interface BullmqJobQueueOptions {
   prefix?: string;
   /** The BullMQ queue name, default `jobs`. */
   name?: string;
-  /** BullMQ lock duration of a claimed job, renewed every half of it; default 30 s. */
+  /** BullMQ lock duration of a claimed job, renewed every quarter of it; default 20 s. */
   lockDuration?: number;
+  /**
+   * Run BullMQ's stalled-job check every this many ms (render nodes do; default: off): a job whose
+   * node died (its lock lapsed) goes back to the queue within lockDuration + 2 × this.
+   */
+  stalledIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -84,6 +92,8 @@ type Message = { o: string; k: 'event'; e: JobEvent } | { o: string; k: 'queued'
 interface Held {
   job: Job;
   token: string;
+  /** The run this node started: what it reports and ends is checked against the record's. */
+  attempt: number;
 }
 
 function toRecord(flat: unknown): JobRecord | null {
@@ -142,7 +152,10 @@ export class BullmqJobQueue implements JobQueue {
     this.base = `${prefix}:${name}:mc`;
     for (const script of Object.keys(SCRIPTS) as ScriptName[]) redis.defineCommand(script, { numberOfKeys: 1, lua: scriptSource(script) });
     subscriber.on('message', (_channel: string, text: string) => this.hear(text));
-    this.renewal = setInterval(() => this.renewLocks(), Math.max(1000, lockDuration / 2));
+    // A lapsed subscription loses messages (pub/sub keeps none): runners look for work again.
+    subscriber.on('ready', () => tell(this.queuedListeners, undefined));
+    // Four renewals per lock: a healthy node keeps its jobs through three missed ones.
+    this.renewal = setInterval(() => void this.tendHeld(), Math.max(250, lockDuration / 4));
     this.renewal.unref();
   }
 
@@ -150,7 +163,7 @@ export class BullmqJobQueue implements JobQueue {
   static async open(options: BullmqJobQueueOptions): Promise<BullmqJobQueue> {
     const prefix = options.prefix ?? 'mixchain';
     const name = options.name ?? 'jobs';
-    const lockDuration = options.lockDuration ?? 30_000;
+    const lockDuration = options.lockDuration ?? 20_000;
     // BullMQ's worker needs maxRetriesPerRequest null (commands wait for a reconnection).
     const settings: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: true };
     const connect = () =>
@@ -166,13 +179,21 @@ export class BullmqJobQueue implements JobQueue {
       }
       const queue = new Queue(name, { connection: redis, prefix });
       opened.push(queue);
-      const worker = new Worker(name, undefined, { connection: redis, prefix, autorun: false, lockDuration, maxStalledCount: 1000 });
+      // maxStalledCount is high: BullMQ only hands a stalled job back; START counts the
+      // interruption and fails the job at the second (our rule, the same as SQLite's).
+      const stalledInterval = options.stalledIntervalMs ?? 30_000;
+      const worker = new Worker(name, undefined, { connection: redis, prefix, autorun: false, lockDuration, maxStalledCount: 1000, stalledInterval });
       opened.push(worker);
       worker.on('error', () => {});
       queue.on('error', () => {});
       await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
       const jobs = new BullmqJobQueue(redis, subscriber, queue, worker, lockDuration, prefix, name, options.now ?? (() => new Date()));
       await subscriber.subscribe(`${jobs.base}:notify`);
+      if (options.stalledIntervalMs !== undefined) {
+        // A job handed back waits in BullMQ's list, which no runner watches: wake every node's.
+        worker.on('stalled', () => void jobs.announceQueued());
+        await worker.startStalledCheckTimer();
+      }
       return jobs;
     } catch (error) {
       for (const thing of opened.reverse()) await ('quit' in thing ? thing.quit() : thing.close()).catch(() => {});
@@ -311,8 +332,9 @@ export class BullmqJobQueue implements JobQueue {
       if (!next?.id) return null;
       const reply = await this.run('mcStart', next.id, MAX_INTERRUPTIONS, JSON.stringify(INTERRUPTED));
       if (reply[0] === 'started') {
-        this.held.set(next.id, { job: next, token });
-        return toRecord(reply[2]);
+        const job = toRecord(reply[2])!;
+        this.held.set(next.id, { job: next, token, attempt: job.attempts });
+        return job;
       }
       // Stale (cancelled or removed while it waited) or ended by its interruptions: drop, take the next.
       await this.finishDispatch(next, token);
@@ -322,7 +344,7 @@ export class BullmqJobQueue implements JobQueue {
   async progress(id: string, progress: number, stage: string): Promise<void> {
     if (!Number.isFinite(progress)) throw invalidArgument('progress', 'a number from 0 to 100', progress);
     const value = Math.min(100, Math.max(0, Math.round(progress)));
-    await this.run('mcProgress', id, value, stage);
+    await this.run('mcProgress', id, value, stage, this.attemptOf(id));
   }
 
   async complete(id: string, report: unknown, result: JobResult): Promise<JobRecord> {
@@ -338,7 +360,8 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async release(id: string): Promise<void> {
-    const reply = await this.run('mcRelease', id);
+    const reply = await this.run('mcRelease', id, this.attemptOf(id));
+    if (reply[0] === 'superseded') throw this.superseded(id);
     if (reply[0] === 'state') throw stateError(id, String(reply[2]));
     await this.releaseHeld(id);
     if (reply[0] === 'requeued') await this.dispatch(id, Number(reply[2]));
@@ -435,7 +458,8 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   private async end(id: string, status: 'completed' | 'failed' | 'cancelled', report: string, result: string, error: string): Promise<JobRecord> {
-    const reply = await this.run('mcEnd', id, status, report, result, error);
+    const reply = await this.run('mcEnd', id, status, report, result, error, this.attemptOf(id));
+    if (reply[0] === 'superseded') throw this.superseded(id);
     // Whatever the record says, a BullMQ job this node holds for it is done with.
     await this.releaseHeld(id);
     if (reply[0] === 'state') throw stateError(id, String(reply[2]));
@@ -475,8 +499,42 @@ export class BullmqJobQueue implements JobQueue {
     await job.moveToCompleted(null, '0', false).catch(() => job.remove().catch(() => {}));
   }
 
-  private renewLocks(): void {
-    for (const { job, token } of this.held.values()) job.extendLock(token, this.lockDuration).catch(() => {});
+  /** The run this node held was handed to another node: forget it, leave that node's BullMQ job alone. */
+  private superseded(id: string): MixchainError {
+    const attempt = this.held.get(id)?.attempt;
+    this.held.delete(id);
+    return new MixchainError(
+      'ERR_JOB_STATE',
+      `Expected to end run ${attempt} of job ${id}, which this node started, but its lock lapsed and another node runs the job again`,
+    );
+  }
+
+  /** The run of `id` this node holds ('' when it holds none: any run may be ended). */
+  private attemptOf(id: string): string {
+    const held = this.held.get(id);
+    return held ? String(held.attempt) : '';
+  }
+
+  /** Tells every node's runner to look for work (a job came back without a script saying so). */
+  private async announceQueued(): Promise<void> {
+    await this.redis.publish(`${this.base}:notify`, JSON.stringify({ o: '', k: 'queued' })).catch(() => {});
+  }
+
+  /**
+   * Renews the locks of the jobs this node runs, and re-hears cancel requests for them: a request
+   * published while the subscription was down is in the record, so it arrives at most one
+   * renewal late instead of never.
+   */
+  private async tendHeld(): Promise<void> {
+    const held = [...this.held.entries()];
+    if (held.length === 0) return;
+    for (const [, { job, token }] of held) job.extendLock(token, this.lockDuration).catch(() => {});
+    const pipeline = this.redis.pipeline();
+    for (const [id] of held) pipeline.hget(this.jobKey(id), 'cancelRequested');
+    const replies = await pipeline.exec().catch(() => null);
+    replies?.forEach(([error, value], i) => {
+      if (!error && value === '1') tell(this.cancelListeners, held[i]![0]);
+    });
   }
 
   private async records(ids: string[]): Promise<JobRecord[]> {

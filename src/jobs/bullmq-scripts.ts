@@ -100,6 +100,12 @@ local function requeue(id)
 end
 
 local function all(id) return rcall('HGETALL', jk(id)) end
+
+-- Whether the caller's run is the job's current one: a node whose lock lapsed while it still
+-- rendered (it was cut off from Redis) must not end or report on the run another node started.
+local function current(id, attempt)
+  return attempt == nil or attempt == '' or field(id, 'attempts') == attempt
+end
 `;
 
 /** ARGV[4..]: id, keyId, input JSON, idempotency key name ('' for none), fingerprint, window ms. */
@@ -181,10 +187,10 @@ record(id, 'progress', attempts, 0, 'starting')
 return { 'started', published, all(id) }
 `;
 
-/** ARGV[4..]: id, progress (integer 0…100), stage. */
+/** ARGV[4..]: id, progress (integer 0…100), stage, attempt ('' for any). */
 const PROGRESS = `
 local id, value, stage = ARGV[4], tonumber(ARGV[5]), ARGV[6]
-if field(id, 'status') ~= 'processing' then return { 'dropped', 0 } end
+if field(id, 'status') ~= 'processing' or not current(id, ARGV[7]) then return { 'dropped', 0 } end
 local current = tonumber(field(id, 'progress'))
 if value < current or (value == current and stage == field(id, 'stage')) then return { 'dropped', 0 } end
 rcall('HSET', jk(id), 'progress', value, 'stage', stage)
@@ -192,22 +198,27 @@ record(id, 'progress', field(id, 'attempts'), value, stage)
 return { 'recorded', published }
 `;
 
-/** ARGV[4..]: id, status (completed, failed, cancelled), report JSON, result JSON, error JSON ('' for none). */
+/**
+ * ARGV[4..]: id, status (completed, failed, cancelled), report JSON, result JSON, error JSON ('' for
+ * none), attempt ('' for any).
+ */
 const END = `
 local id, status = ARGV[4], ARGV[5]
-local current = field(id, 'status')
-if current ~= 'processing' then return { 'state', 0, current or '' } end
+local now = field(id, 'status')
+if now ~= 'processing' then return { 'state', 0, now or '' } end
+if not current(id, ARGV[9]) then return { 'superseded', 0 } end
 if status == 'completed' then rcall('HSET', jk(id), 'progress', 100, 'report', ARGV[6], 'result', ARGV[7]) end
 if status == 'failed' then rcall('HSET', jk(id), 'error', ARGV[8]) end
 finish(id, status)
 return { 'ended', published, all(id) }
 `;
 
-/** ARGV[4..]: id. Back to the queue, or cancelled if that was asked. */
+/** ARGV[4..]: id, attempt ('' for any). Back to the queue, or cancelled if that was asked. */
 const RELEASE = `
 local id = ARGV[4]
-local current = field(id, 'status')
-if current ~= 'processing' then return { 'state', 0, current or '' } end
+local now = field(id, 'status')
+if now ~= 'processing' then return { 'state', 0, now or '' } end
+if not current(id, ARGV[5]) then return { 'superseded', 0 } end
 if field(id, 'cancelRequested') == '1' then
   finish(id, 'cancelled')
   return { 'ended', published }

@@ -109,32 +109,46 @@ export class JobRunner {
   private launch(job: JobRecord): void {
     const run: Running = { controller: new AbortController(), stop: null, done: Promise.resolve() };
     this.running.set(job.id, run);
-    run.done = this.execute(job, run).finally(() => {
-      this.running.delete(job.id);
-      void this.pump();
-    });
+    run.done = this.execute(job, run)
+      .catch((error: unknown) => {
+        // Ending the run failed: the queue is unreachable, or (distributed) the job was handed to
+        // another node while this one was cut off. The queue's own recovery owns it from here.
+        this.log('warn', 'could not record the end of a job', { jobId: job.id, err: error });
+      })
+      .finally(() => {
+        this.running.delete(job.id);
+        void this.pump();
+      });
   }
 
   private async execute(job: JobRecord, run: Running): Promise<void> {
     const progress = (value: number, stage: string) => {
       this.queue.progress(job.id, value, stage).catch((error: unknown) => this.log('warn', 'recording progress failed', { jobId: job.id, err: error }));
     };
+    let rendered: Awaited<ReturnType<JobHandler>>;
     try {
-      const { report, result } = await this.handler(job, { signal: run.controller.signal, progress });
-      await this.queue.complete(job.id, report, result);
-      this.processed++;
+      rendered = await this.handler(job, { signal: run.controller.signal, progress });
     } catch (error) {
-      if (run.stop === 'cancel') await this.queue.cancelled(job.id);
-      else if (run.stop === 'shutdown') await this.queue.release(job.id);
-      else {
-        const code = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';
-        const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof MixchainError)) this.log('error', 'job failed unexpectedly', { jobId: job.id, err: error });
-        await this.queue.fail(job.id, { code, message });
-        this.failed++;
-      }
+      await this.settleFailure(job, run, error);
+      return;
     } finally {
       this.lastJobAt = new Date().toISOString();
+    }
+    // Outside the try: a completion the queue refuses is not a render failure to record.
+    await this.queue.complete(job.id, rendered.report, rendered.result);
+    this.processed++;
+  }
+
+  /** Ends a run whose render threw: cancelled, put back (shutdown), or failed with its code. */
+  private async settleFailure(job: JobRecord, run: Running, error: unknown): Promise<void> {
+    if (run.stop === 'cancel') await this.queue.cancelled(job.id);
+    else if (run.stop === 'shutdown') await this.queue.release(job.id);
+    else {
+      const code = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof MixchainError)) this.log('error', 'job failed unexpectedly', { jobId: job.id, err: error });
+      await this.queue.fail(job.id, { code, message });
+      this.failed++;
     }
   }
 }
