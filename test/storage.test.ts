@@ -220,6 +220,29 @@ describe('bucket storage', () => {
     await storage.close();
   });
 
+  it('in write-through mode (distributed): put returns only once the object is in the bucket, waiting out an outage', async () => {
+    const { storage } = await openBucket(freshDir(), {}, { writeThrough: true });
+    const [first, second] = [uploadKey(), mixKey()];
+    const [firstBytes, secondBytes] = [randomBytes(40_000), randomBytes(60_000)];
+    await storage.put(first, scratchFile(storage, firstBytes));
+    // Another node reads the bucket, not this cache: the object is there when put returns.
+    expect(await bucketSha(first)).toBe(sha(firstBytes));
+
+    await s3.stop();
+    let returned = false;
+    const putting = storage.put(second, scratchFile(storage, secondBytes)).then((stored) => ((returned = true), stored));
+    try {
+      await eventually(() => storage.stats().failedAttempts > 0, 'a failed upload attempt');
+      expect(returned).toBe(false);
+      expect(await cachedSha(storage, second)).toBe(sha(secondBytes));
+    } finally {
+      await s3.restart();
+    }
+    expect(await within(putting, 'the put to return once the bucket is back')).toEqual({ key: second, size: 60_000 });
+    expect(await bucketSha(second)).toBe(sha(secondBytes));
+    await storage.close();
+  });
+
   it('evicts the least recently used over the size cap and everything past the TTL; a read after eviction downloads again (a miss, then a hit)', async () => {
     const { storage, config } = await openBucket(freshDir(), {}, { cacheMaxBytes: 350_000 });
     const files = ['a', 'b', 'c', 'd'].map(() => ({ key: uploadKey(), bytes: randomBytes(100_000) }));

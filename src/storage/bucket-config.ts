@@ -20,6 +20,11 @@ export interface BucketConfig {
   cacheMaxBytes: number;
   /** Cap of the upload retry backoff (1 s, 2 s, 4 s … with jitter). */
   retryMaxSeconds: number;
+  /**
+   * `put` returns only once the object is in the bucket (still retried across outages), not as
+   * soon as it is cached: in distributed mode other nodes read the file from the bucket at once.
+   */
+  writeThrough?: boolean;
 }
 
 const R2_VARIABLES = ['R2_ACCOUNT_ID', 'R2_ENDPOINT', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_MEDIA_BUCKET', 'R2_BUCKET_NAME', 'R2_PUBLIC_URL'];

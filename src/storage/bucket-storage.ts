@@ -67,6 +67,8 @@ export class BucketStorage implements Storage {
   private retryTimer: NodeJS.Timeout | null = null;
   private cleanTimer: NodeJS.Timeout | null = null;
   private drainWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  /** Callers of landed(), by key. */
+  private readonly landWaiters = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
 
   constructor(
     private readonly config: BucketConfig,
@@ -123,7 +125,19 @@ export class BucketStorage implements Storage {
       return { key, size };
     });
     this.pump();
+    if (this.config.writeThrough) await this.landed(key);
     return stored;
+  }
+
+  /** Resolves when no upload of `key` is queued (its latest put reached the bucket, or was replaced by a delete). */
+  landed(key: string): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.queue.get(key)?.action !== 'put') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiters = this.landWaiters.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      this.landWaiters.set(key, waiters);
+    });
   }
 
   async localPath(key: string): Promise<string | null> {
@@ -162,6 +176,7 @@ export class BucketStorage implements Storage {
       })();
       await rm(path, { force: true });
     });
+    this.tellLanded(key);
     this.pump();
   }
 
@@ -191,7 +206,8 @@ export class BucketStorage implements Storage {
     if (this.cleanTimer) clearInterval(this.cleanTimer);
     for (const task of this.running.values()) task.abort.abort();
     await Promise.all([...this.running.values()].map((task) => task.done));
-    for (const waiter of this.drainWaiters.splice(0)) waiter.reject(this.closedError());
+    for (const waiter of [...this.drainWaiters.splice(0), ...[...this.landWaiters.values()].flat()]) waiter.reject(this.closedError());
+    this.landWaiters.clear();
     this.client.destroy();
   }
 
@@ -352,6 +368,14 @@ export class BucketStorage implements Storage {
       this.counters.uploadedBytes += task.size;
     }
     this.queue.finish(task.key, task.version);
+    this.tellLanded(task.key);
+  }
+
+  private tellLanded(key: string): void {
+    const waiters = this.landWaiters.get(key);
+    if (!waiters || this.queue.get(key)?.action === 'put') return;
+    this.landWaiters.delete(key);
+    for (const waiter of waiters) waiter.resolve();
   }
 
   private failed(task: BucketTask, error: unknown, aborted: boolean): void {
@@ -360,6 +384,7 @@ export class BucketStorage implements Storage {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       // The cached file vanished from under the storage: no attempt can succeed.
       this.queue.finish(task.key, task.version);
+      this.tellLanded(task.key);
       this.log('error', 'storage upload dropped: its cached file is gone', { key: task.key });
       return;
     }
