@@ -38,6 +38,9 @@ describe('service configuration', () => {
       [{ FORWARD_URL: 'https://p.example', FORWARD_AUTO: 'sometimes' }, /FORWARD_AUTO to be true or false/],
       [{ MIXCHAIN_PUBLIC_URL: 'mixchain.example' }, /MIXCHAIN_PUBLIC_URL to be an http\(s\) URL/],
       [{ WEBHOOK_TIMEOUT_S: '0' }, /WEBHOOK_TIMEOUT_S to be an integer from 1 to 300 but got '0'/],
+      [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL to be a redis:\/\/ or rediss:\/\/ URL but got a http: URL/],
+      [{ REDIS_URL: '127.0.0.1:6379' }, /REDIS_URL to be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_PREFIX: 'a b' }, /REDIS_PREFIX to be 1 to 64 letters/],
     ];
     for (const [env, message] of cases) expect(() => config(env), JSON.stringify(env)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringMatching(message) }));
   });
@@ -54,5 +57,16 @@ describe('service configuration', () => {
     expect(fallen.storageWarning).toMatch(/R2_ACCESS_KEY_ID is not set.*FALLBACK_TO_LOCAL/);
     expect(fallen.storageWarning).not.toContain('very-secret-value');
     expect(() => config({ ...incomplete, FALLBACK_TO_LOCAL: 'false' })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringMatching(/R2_ACCESS_KEY_ID is not set/) }));
+  });
+
+  it('in distributed mode (REDIS_URL) needs the bucket, written through, and never falls back to local disk', () => {
+    const bucket = { R2_ENDPOINT: 'http://127.0.0.1:9000', R2_ACCESS_KEY_ID: 'id', R2_SECRET_ACCESS_KEY: 'very-secret-value', R2_BUCKET_NAME: 'media' };
+    const redis = { REDIS_URL: 'redis://:pass@127.0.0.1:6379/0' };
+    expect(config({})).toMatchObject({ redisUrl: null, redisPrefix: 'mixchain' });
+    expect(config({ ...bucket, ...redis, REDIS_PREFIX: '{mc}' })).toMatchObject({ redisUrl: redis.REDIS_URL, redisPrefix: '{mc}', bucket: { bucket: 'media', writeThrough: true } });
+    expect(config(bucket).bucket?.writeThrough).toBeUndefined();
+    expect(() => config(redis)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringMatching(/Expected a bucket for user files with REDIS_URL .* but got none/) }));
+    const { R2_ACCESS_KEY_ID: _id, ...incomplete } = bucket;
+    expect(() => config({ ...incomplete, ...redis })).toThrow(expect.objectContaining({ message: expect.stringMatching(/R2_ACCESS_KEY_ID is not set.*FALLBACK_TO_LOCAL cannot apply/) }));
   });
 });

@@ -46,6 +46,10 @@ export interface ServerConfig {
   forwardScheduleMs: number[];
   webhookTimeoutSeconds: number;
   forwardTimeoutSeconds: number;
+  /** Distributed mode: jobs, keys, uploads, deliveries and rate limits on this Redis; null: embedded (SQLite). */
+  redisUrl: string | null;
+  /** Namespace of every Redis key (BullMQ's prefix); nodes of one service share it. */
+  redisPrefix: string;
 }
 
 export interface ForwardConfig {
@@ -95,6 +99,22 @@ function httpUrl(value: string, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function redisUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new MixchainError('ERR_CONFIG', `Expected ${name} to be a redis:// or rediss:// URL but got a value that is not a URL`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new MixchainError('ERR_CONFIG', `Expected ${name} to be a redis:// or rediss:// URL but got a ${url.protocol} URL`);
+  return value;
+}
+
+function redisPrefix(value: string, name: string): string {
+  if (!/^[A-Za-z0-9_{}.-]{1,64}$/.test(value)) throw new MixchainError('ERR_CONFIG', `Expected ${name} to be 1 to 64 letters, digits, '_', '-', '.', '{' or '}' but got '${value.slice(0, 80)}'`);
+  return value;
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `0,5s,5m,30m,2h`: the waits before each attempt of a delivery. */
@@ -132,6 +152,8 @@ const SETTINGS = [
   { key: 'forwardScheduleMs', env: 'FORWARD_RETRY_SCHEDULE', parse: schedule },
   { key: 'webhookTimeoutSeconds', env: 'WEBHOOK_TIMEOUT_S', parse: integer(1, 300) },
   { key: 'forwardTimeoutSeconds', env: 'FORWARD_TIMEOUT_S', parse: integer(1, 3600) },
+  { key: 'redisUrl', env: 'REDIS_URL', parse: redisUrl },
+  { key: 'redisPrefix', env: 'REDIS_PREFIX', parse: redisPrefix },
 ] as const satisfies ReadonlyArray<Setting<keyof ServerConfig>>;
 
 // The schedule of Standard Webhooks senders (Svix): about three days in all.
@@ -149,14 +171,31 @@ function forwardConfig(env: NodeJS.ProcessEnv): ForwardConfig | null {
   return { url: httpUrl(url, 'FORWARD_URL + FORWARD_PATH'), apiKey: read('FORWARD_API_KEY', 'VULTR_API_KEY') ?? null, auto: auto ? boolean(auto, env.FORWARD_AUTO ? 'FORWARD_AUTO' : 'VULTR_AUTO_UPLOAD') : false };
 }
 
-/** The bucket of user files, or null; an incomplete configuration falls back to local disk when allowed. */
-function storageConfig(env: NodeJS.ProcessEnv, dataDir: string, fallbackToLocal: boolean): { bucket: BucketConfig | null; storageWarning: string | null } {
+/**
+ * The bucket of user files, or null; an incomplete configuration falls back to local disk when
+ * allowed. Distributed mode needs the bucket (every node reads every file), written through.
+ */
+function storageConfig(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  fallbackToLocal: boolean,
+  distributed: boolean,
+): { bucket: BucketConfig | null; storageWarning: string | null } {
+  let found: { bucket: BucketConfig | null; storageWarning: string | null };
   try {
-    return { bucket: bucketConfigFromEnv(env, dataDir), storageWarning: null };
+    found = { bucket: bucketConfigFromEnv(env, dataDir), storageWarning: null };
   } catch (error) {
-    if (!fallbackToLocal || !(error instanceof MixchainError)) throw error;
+    if (!(error instanceof MixchainError) || (!fallbackToLocal && !distributed)) throw error;
+    if (distributed) throw new MixchainError('ERR_CONFIG', `${error.message} REDIS_URL needs the bucket: FALLBACK_TO_LOCAL cannot apply in distributed mode.`);
     return { bucket: null, storageWarning: `${error.message} Files stay on local disk (FALLBACK_TO_LOCAL).` };
   }
+  if (distributed && !found.bucket) {
+    throw new MixchainError(
+      'ERR_CONFIG',
+      'Expected a bucket for user files with REDIS_URL (R2_ACCOUNT_ID or R2_ENDPOINT, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_MEDIA_BUCKET or R2_BUCKET_NAME) but got none: in distributed mode every node reads every file, and local disk is one machine\'s',
+    );
+  }
+  return distributed ? { ...found, bucket: { ...found.bucket!, writeThrough: true } } : found;
 }
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'share', 'mixchain');
@@ -196,7 +235,9 @@ export function resolveConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
     logLevel: given.logLevel ?? 'info',
     workerId: given.workerId ?? `mixchain-${process.pid}`,
     publicUrl: given.publicUrl ?? null,
-    ...(overrides.bucket !== undefined ? { bucket: overrides.bucket, storageWarning: null } : storageConfig(env, dataDir, fallbackToLocal)),
+    ...(overrides.bucket != null
+      ? { bucket: given.redisUrl ? { ...overrides.bucket, writeThrough: true } : overrides.bucket, storageWarning: null }
+      : storageConfig(overrides.bucket === null ? {} : env, dataDir, fallbackToLocal, given.redisUrl != null)),
     fallbackToLocal,
     forward: overrides.forward !== undefined ? overrides.forward : forwardConfig(env),
     allowPrivateTargets: given.allowPrivateTargets ?? false,
@@ -204,5 +245,7 @@ export function resolveConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv 
     forwardScheduleMs: given.forwardScheduleMs ?? schedule(DEFAULT_FORWARD_SCHEDULE, 'the default forward schedule'),
     webhookTimeoutSeconds: given.webhookTimeoutSeconds ?? 15,
     forwardTimeoutSeconds: given.forwardTimeoutSeconds ?? 300,
+    redisUrl: given.redisUrl ?? null,
+    redisPrefix: given.redisPrefix ?? 'mixchain',
   };
 }
