@@ -1,16 +1,18 @@
 // Deliveries against real HTTP receivers on 127.0.0.1 and a real SQLite file: outbound safety,
 // Standard Webhooks signatures checked by the reference library, retries per schedule (short
 // schedules here), forwards as multipart with the exact file bytes, durability across a restart,
-// and no secret in any record or log line.
+// and no secret in any record or log line. The store itself, on SQLite and Redis, and several
+// dispatchers sharing one: delivery-stores.test.ts.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeliveryStore, type DeliveryRecord } from '../src/delivery/delivery-store.js';
+import type { DeliveryRecord, DeliveryStore } from '../src/delivery/delivery-store.js';
 import { DeliveryDispatcher, type DeliverySources, type DispatcherOptions } from '../src/delivery/dispatcher.js';
 import { sendRequest } from '../src/delivery/http-client.js';
+import { SqliteDeliveryStore } from '../src/delivery/sqlite-delivery-store.js';
 import { newWebhookSecret, signWebhook } from '../src/delivery/signing.js';
 import { checkTarget, isPrivateAddress, parseTarget } from '../src/delivery/targets.js';
 import { MixchainError } from '../src/errors.js';
@@ -64,11 +66,11 @@ const metadata = (keyId: string, jobId: string) => ({ job_id: jobId, key_id: key
 /** A store and dispatcher on the test's database file (opening it again is a restart). */
 function open(options: Partial<DispatcherOptions> = {}, sources: Partial<DeliverySources> = {}): Opened {
   const db = openDatabase(dir);
-  const store = new DeliveryStore(db);
+  const store = new SqliteDeliveryStore(db);
   const dispatcher = new DeliveryDispatcher(
     store,
     {
-      webhookSecret: (keyId) => (keyId === KEY ? SECRET : null),
+      webhookSecret: async (keyId) => (keyId === KEY ? SECRET : null),
       forwardFile: async (keyId, jobId) => ({ path: file.path, filename: `mix-${jobId}.wav`, contentType: 'audio/wav', metadata: metadata(keyId, jobId) }),
       forward: null,
       ...sources,
@@ -90,8 +92,8 @@ async function receiver(...args: Parameters<typeof Receiver.start>): Promise<Rec
 /** Waits for a task to be delivered or failed. */
 const settled = (store: DeliveryStore, id: string, keyId = KEY) =>
   vi.waitFor(
-    () => {
-      const record = store.get(keyId, id)!;
+    async () => {
+      const record = (await store.get(keyId, id))!;
       expect(['delivered', 'failed']).toContain(record.status);
       return record;
     },
@@ -238,7 +240,7 @@ describe('webhooks', () => {
     const r = await receiver();
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_1', `${r.url()}?token=tok3n`, payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_1', `${r.url()}?token=tok3n`, payload);
     expect(record.id).toMatch(/^dlv_/);
     expect(record.target).toBe(r.url());
     const done = await settled(store, record.id);
@@ -251,15 +253,15 @@ describe('webhooks', () => {
     expect(verified(request!)).toEqual(payload);
     // The same bytes under another secret do not verify.
     expect(() => new Webhook(newWebhookSecret()).verify(request!.body.toString(), request!.headers as Record<string, string>)).toThrow();
-    expect(store.forJob(KEY, 'job_1').map((d) => d.id)).toEqual([record.id]);
-    expect(store.forJob(OTHER_KEY, 'job_1')).toEqual([]);
+    expect((await store.forJob(KEY, 'job_1')).map((d) => d.id)).toEqual([record.id]);
+    expect(await store.forJob(OTHER_KEY, 'job_1')).toEqual([]);
   });
 
   it('500, 500, then 200: one accepted delivery after 3 attempts, all under the same webhook-id, as scheduled', async () => {
     const r = await receiver([500, 500, 200]);
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_2', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_2', r.url(), payload);
     const done = await settled(store, record.id);
     expect(done).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
     await dispatcher.idle();
@@ -275,7 +277,7 @@ describe('webhooks', () => {
     const r = await receiver([410]);
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_3', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_3', r.url(), payload);
     const done = await settled(store, record.id);
     expect(done).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410, nextAttemptAt: null });
     expect(done.lastError).toMatch(/HTTP 410/);
@@ -287,7 +289,7 @@ describe('webhooks', () => {
     const r = await receiver([], 'redirect');
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_4', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_4', r.url(), payload);
     const done = await settled(store, record.id);
     expect(done).toMatchObject({ status: 'failed', attempts: SCHEDULE.length, lastStatusCode: 302 });
     expect(done.lastError).toMatch(/HTTP 302.*not followed/);
@@ -298,7 +300,7 @@ describe('webhooks', () => {
     const r = await receiver(['hang', 200]);
     const { store, dispatcher } = open({ webhookTimeoutMs: 300 });
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_5', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_5', r.url(), payload);
     const done = await settled(store, record.id);
     expect(done).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
     expect(gaps(r.requests)[0]).toBeGreaterThanOrEqual(300 + SCHEDULE[1]! - 2);
@@ -311,7 +313,7 @@ describe('webhooks', () => {
     const r = await receiver([500, 502, 500, 503]);
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_6', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_6', r.url(), payload);
     const done = await settled(store, record.id);
     expect(done).toMatchObject({ status: 'failed', attempts: 4, lastStatusCode: 503, nextAttemptAt: null });
     expect(done.lastError).toMatch(/HTTP 503/);
@@ -324,7 +326,7 @@ describe('webhooks', () => {
     const r = await receiver([{ status: 503, headers: { 'retry-after': '1' } }, 200]);
     const { store, dispatcher } = open();
     await dispatcher.start();
-    const record = dispatcher.enqueueWebhook(KEY, 'job_7', r.url(), payload);
+    const record = await dispatcher.enqueueWebhook(KEY, 'job_7', r.url(), payload);
     expect((await settled(store, record.id)).status).toBe('delivered');
     expect(gaps(r.requests)[0]).toBeGreaterThanOrEqual(Math.max(...SCHEDULE) - 2);
   });
@@ -333,12 +335,12 @@ describe('webhooks', () => {
     const r = await receiver();
     const { store, dispatcher } = open({ allowPrivate: false });
     await dispatcher.start();
-    const loopback = dispatcher.enqueueWebhook(KEY, 'job_8', r.url(), payload);
-    const ftp = dispatcher.enqueueWebhook(KEY, 'job_9', 'ftp://example.com/x', payload);
-    const credentials = dispatcher.enqueueWebhook(KEY, 'job_10', 'http://user:pa55word@8.8.8.8/hook', payload);
+    const loopback = await dispatcher.enqueueWebhook(KEY, 'job_8', r.url(), payload);
+    const ftp = await dispatcher.enqueueWebhook(KEY, 'job_9', 'ftp://example.com/x', payload);
+    const credentials = await dispatcher.enqueueWebhook(KEY, 'job_10', 'http://user:pa55word@8.8.8.8/hook', payload);
     expect(credentials.target).toBe('http://8.8.8.8/hook');
     // The secret is looked up first: this one fails for want of it.
-    const stranger = dispatcher.enqueueWebhook(OTHER_KEY, 'job_11', r.url(), payload);
+    const stranger = await dispatcher.enqueueWebhook(OTHER_KEY, 'job_11', r.url(), payload);
     const results = [await settled(store, loopback.id), await settled(store, ftp.id), await settled(store, credentials.id), await settled(store, stranger.id, OTHER_KEY)];
     for (const result of results) expect(result).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });
     expect(results.map((result) => result.lastError)).toEqual([expect.stringMatching(/public address.*127\.0\.0\.1/), expect.stringMatching(/ftp:/), expect.stringMatching(/credentials/), expect.stringMatching(/secret/)]);
@@ -349,8 +351,8 @@ describe('webhooks', () => {
   it('one webhook per job: adding it again returns the first', async () => {
     const r = await receiver();
     const { store, dispatcher } = open();
-    const first = dispatcher.enqueueWebhook(KEY, 'job_12', r.url(), payload);
-    const again = dispatcher.enqueueWebhook(KEY, 'job_12', r.url(), { ...payload, type: 'job.failed' });
+    const first = await dispatcher.enqueueWebhook(KEY, 'job_12', r.url(), payload);
+    const again = await dispatcher.enqueueWebhook(KEY, 'job_12', r.url(), { ...payload, type: 'job.failed' });
     expect(again.id).toBe(first.id);
     await dispatcher.start();
     await settled(store, first.id);
@@ -377,7 +379,7 @@ describe('forwards', () => {
     const r = await receiver();
     const { store, dispatcher } = open({}, forwardTo(r));
     await dispatcher.start();
-    const task = dispatcher.enqueueForward(KEY, 'job_1', true);
+    const task = await dispatcher.enqueueForward(KEY, 'job_1', true);
     expect(task.id).toMatch(/^fwd_/);
     const done = await settled(store, task.id);
     const [request] = await r.waitFor(1);
@@ -385,14 +387,14 @@ describe('forwards', () => {
     await expectForwarded(request!, 'job_1');
     expect(done).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200, lastError: null, bytes: request!.body.length, target: r.url('/upload/results') });
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
-    expect(store.list(KEY, 'forward', 10).map((t) => t.id)).toEqual([task.id]);
+    expect((await store.list(KEY, 'forward', 10)).map((t) => t.id)).toEqual([task.id]);
   });
 
   it('500, 500, then 200: delivered after 3 attempts with bytes, duration and status', async () => {
     const r = await receiver([500, 500, 200]);
     const { store, dispatcher } = open({}, forwardTo(r));
     await dispatcher.start();
-    const task = dispatcher.enqueueForward(KEY, 'job_2', false);
+    const task = await dispatcher.enqueueForward(KEY, 'job_2', false);
     const done = await settled(store, task.id);
     expect(done).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null, bytes: r.requests[2]!.body.length });
     expect(done.durationMs).toEqual(expect.any(Number));
@@ -404,7 +406,7 @@ describe('forwards', () => {
     const r = await receiver(['hang', 200]);
     const { store, dispatcher } = open({ forwardTimeoutMs: 300 }, forwardTo(r));
     await dispatcher.start();
-    const task = dispatcher.enqueueForward(KEY, 'job_3', true);
+    const task = await dispatcher.enqueueForward(KEY, 'job_3', true);
     const done = await settled(store, task.id);
     expect(done).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
     expect(gaps(r.requests)[0]).toBeGreaterThanOrEqual(300 + SCHEDULE[1]! - 2);
@@ -415,23 +417,23 @@ describe('forwards', () => {
   it('a result that is gone fails at once; automatic forwards are one per job, by hand as many as asked', async () => {
     const r = await receiver();
     const { store, dispatcher } = open({}, { ...forwardTo(r), forwardFile: async () => null });
-    const auto = dispatcher.enqueueForward(KEY, 'job_4', true);
-    expect(dispatcher.enqueueForward(KEY, 'job_4', true).id).toBe(auto.id);
-    const manual = [dispatcher.enqueueForward(KEY, 'job_4', false), dispatcher.enqueueForward(KEY, 'job_4', false)];
+    const auto = await dispatcher.enqueueForward(KEY, 'job_4', true);
+    expect((await dispatcher.enqueueForward(KEY, 'job_4', true)).id).toBe(auto.id);
+    const manual = [await dispatcher.enqueueForward(KEY, 'job_4', false), await dispatcher.enqueueForward(KEY, 'job_4', false)];
     expect(new Set([auto.id, ...manual.map((t) => t.id)]).size).toBe(3);
     await dispatcher.start();
     const done = await settled(store, auto.id);
     expect(done).toMatchObject({ status: 'failed', attempts: 1 });
     expect(done.lastError).toMatch(/job_4.*gone/);
     expect(r.connections).toBe(0);
-    expect(thrown(() => open().dispatcher.enqueueForward(KEY, 'job_4', false)).code).toBe('ERR_FORWARD_NOT_CONFIGURED');
+    expect((await rejection(open().dispatcher.enqueueForward(KEY, 'job_4', false))).code).toBe('ERR_FORWARD_NOT_CONFIGURED');
   });
 
   it('a restart with another FORWARD_URL sends pending forwards (and the key) only to the new one', async () => {
     const old = await receiver();
     const current = await receiver();
     const before = open({}, forwardTo(old));
-    const task = before.dispatcher.enqueueForward(KEY, 'job_5', true);
+    const task = await before.dispatcher.enqueueForward(KEY, 'job_5', true);
     await before.dispatcher.close();
     before.db.close();
     const after = open({}, forwardTo(current, '/v2/upload'));
@@ -463,49 +465,22 @@ describe('forwards', () => {
   });
 });
 
-describe('the store', () => {
-  it('keeps each key to its own tasks, lists newest first, counts by status and forgets a deleted job', () => {
-    const { store } = open();
-    const add = (keyId: string, jobId: string, kind: 'webhook' | 'forward') => store.add({ keyId, jobId, kind, url: 'http://8.8.8.8/x?q=1', payload: null, auto: false });
-    const a = add(KEY, 'job_1', 'forward');
-    const b = add(KEY, 'job_2', 'forward');
-    const c = add(KEY, 'job_2', 'webhook');
-    const d = add(OTHER_KEY, 'job_3', 'forward');
-    expect(a).toMatchObject({ status: 'pending', attempts: 0, target: 'http://8.8.8.8/x', lastStatusCode: null, bytes: null });
-    expect(store.get(KEY, d.id)).toBeNull();
-    expect(store.get(OTHER_KEY, d.id)?.id).toBe(d.id);
-    expect(store.list(KEY, 'forward', 10).map((t) => t.id)).toEqual([b.id, a.id]);
-    expect(store.list(KEY, 'forward', 1).map((t) => t.id)).toEqual([b.id]);
-    expect(store.forJob(KEY, 'job_2').map((t) => t.id)).toEqual([b.id, c.id]);
-    expect(store.counts()).toEqual({ pending: 4, sending: 0, delivered: 0, failed: 0 });
-    expect(store.counts('forward', KEY)).toEqual({ pending: 2, sending: 0, delivered: 0, failed: 0 });
-    const claimed = store.claimDue(new Date(), 2);
-    expect(claimed.map((t) => t.attempts)).toEqual([1, 1]);
-    expect(store.counts().sending).toBe(2);
-    expect(store.recover()).toBe(2);
-    expect(store.counts()).toEqual({ pending: 4, sending: 0, delivered: 0, failed: 0 });
-    store.removeForJob('job_2');
-    expect(store.forJob(KEY, 'job_2')).toEqual([]);
-    expect(store.counts('webhook')).toEqual({ pending: 0, sending: 0, delivered: 0, failed: 0 });
-  });
-});
-
 describe('durability', () => {
   it('tasks pending or being sent when the dispatcher stops are sent by the next one on the same database (at least once)', async () => {
     const r = await receiver(['hang']);
     const sources = { forward: { url: r.url('/upload'), apiKey: API_KEY } };
     const first = open({ concurrency: 1, webhookTimeoutMs: 10_000 }, sources);
     await first.dispatcher.start();
-    const webhook = first.dispatcher.enqueueWebhook(KEY, 'job_1', r.url(), { type: 'job.completed', data: { id: 'job_1' } });
-    const forward = first.dispatcher.enqueueForward(KEY, 'job_2', true);
+    const webhook = await first.dispatcher.enqueueWebhook(KEY, 'job_1', r.url(), { type: 'job.completed', data: { id: 'job_1' } });
+    const forward = await first.dispatcher.enqueueForward(KEY, 'job_2', true);
     await r.waitFor(1);
-    expect(first.store.get(KEY, webhook.id)!.status).toBe('sending');
-    expect(first.store.get(KEY, forward.id)!.status).toBe('pending');
+    expect((await first.store.get(KEY, webhook.id))!.status).toBe('sending');
+    expect((await first.store.get(KEY, forward.id))!.status).toBe('pending');
     await first.dispatcher.close();
     first.db.close();
 
     const second = open({ concurrency: 1 }, sources);
-    expect(second.store.get(KEY, webhook.id)!.status).toBe('sending');
+    expect((await second.store.get(KEY, webhook.id))!.status).toBe('sending');
     await second.dispatcher.start();
     const done: DeliveryRecord[] = [await settled(second.store, webhook.id), await settled(second.store, forward.id)];
     expect(done.map((d) => d.status)).toEqual(['delivered', 'delivered']);

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryDispatcher } from '../src/delivery/dispatcher.js';
-import { DeliveryStore } from '../src/delivery/delivery-store.js';
-import { KeyWebhooks } from '../src/delivery/key-webhooks.js';
+import { SqliteDeliveryStore } from '../src/delivery/sqlite-delivery-store.js';
+import { SqliteKeyWebhooks } from '../src/delivery/sqlite-key-webhooks.js';
 import type { JobInput } from '../src/jobs/queue.js';
 import { SqliteJobQueue } from '../src/jobs/sqlite-queue.js';
 import { JobDeliveries } from '../src/server/job-deliveries.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
+import { SqliteWatermarks } from '../src/storage/sqlite-watermarks.js';
 import { input } from './fixtures/job-queue-contract.js';
 import { until } from './fixtures/pool.js';
 
@@ -28,11 +29,11 @@ const result = (id: string) => Promise.resolve({ key: `mixes/${id}.wav`, format:
 function open(folder: string) {
   const db: Db = openDatabase(folder);
   const queue = new SqliteJobQueue(db);
-  const store = new DeliveryStore(db);
-  const webhooks = new KeyWebhooks(db);
+  const store = new SqliteDeliveryStore(db);
+  const webhooks = new SqliteKeyWebhooks(db);
   const log = () => {};
-  const dispatcher = new DeliveryDispatcher(store, { webhookSecret: () => null, forwardFile: async () => null, forward: FORWARD }, { allowPrivate: false, webhookSchedule: [0], forwardSchedule: [0], webhookTimeoutMs: 1000, forwardTimeoutMs: 1000, concurrency: 1 }, log);
-  const follower = new JobDeliveries({ db, queue, dispatcher, webhooks, forward: FORWARD, describe: async (job) => ({ id: job.id, status: job.status }), log });
+  const dispatcher = new DeliveryDispatcher(store, { webhookSecret: async () => null, forwardFile: async () => null, forward: FORWARD }, { allowPrivate: false, webhookSchedule: [0], forwardSchedule: [0], webhookTimeoutMs: 1000, forwardTimeoutMs: 1000, concurrency: 1 }, log);
+  const follower = new JobDeliveries({ watermarks: new SqliteWatermarks(db), queue, dispatcher, webhooks, forward: FORWARD, describe: async (job) => ({ id: job.id, status: job.status }), log });
   return {
     queue,
     store,
@@ -58,15 +59,15 @@ describe('JobDeliveries', () => {
     const cancelled = (await service.queue.submit('A', hooked(3, { forward: true }))).job;
     await service.queue.cancel('A', cancelled.id);
     // A key's default URL stands in for a job that names none.
-    service.webhooks.setUrl('B', 'https://b.example/hooks');
+    await service.webhooks.setUrl('B', 'https://b.example/hooks');
     const defaulted = await service.queue.recordCompleted('B', input(4), null, result);
     await service.follower.idle();
 
-    const kinds = (keyId: string, jobId: string) => service.store.forJob(keyId, jobId).map((d) => `${d.kind} ${d.target}`).sort();
-    expect(kinds('A', completed.id)).toEqual(['forward https://proc.example/upload', 'webhook https://app.example/hooks']);
-    expect(kinds('A', plain.id)).toEqual([]);
-    expect(kinds('A', cancelled.id)).toEqual(['webhook https://app.example/hooks']);
-    expect(kinds('B', defaulted.id)).toEqual(['webhook https://b.example/hooks']);
+    const kinds = async (keyId: string, jobId: string) => (await service.store.forJob(keyId, jobId)).map((d) => `${d.kind} ${d.target}`).sort();
+    expect(await kinds('A', completed.id)).toEqual(['forward https://proc.example/upload', 'webhook https://app.example/hooks']);
+    expect(await kinds('A', plain.id)).toEqual([]);
+    expect(await kinds('A', cancelled.id)).toEqual(['webhook https://app.example/hooks']);
+    expect(await kinds('B', defaulted.id)).toEqual(['webhook https://b.example/hooks']);
     await service.close();
   });
 
@@ -84,13 +85,13 @@ describe('JobDeliveries', () => {
 
     service = open(folder);
     await service.follower.start();
-    expect(service.store.forJob('A', missed.id).map((d) => d.kind)).toEqual(['webhook']);
-    expect(service.store.forJob('A', before.id)).toEqual([]);
+    expect((await service.store.forJob('A', missed.id)).map((d) => d.kind)).toEqual(['webhook']);
+    expect(await service.store.forJob('A', before.id)).toEqual([]);
     await service.close();
 
     service = open(folder);
     await service.follower.start();
-    expect(service.store.forJob('A', missed.id)).toHaveLength(1);
+    expect(await service.store.forJob('A', missed.id)).toHaveLength(1);
     await service.close();
   });
 });

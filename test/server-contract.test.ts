@@ -317,7 +317,7 @@ describe('uploads', () => {
   });
 
   it('another key gets 404 for the upload, never 403', async () => {
-    const other = server.newKey('stranger');
+    const other = await server.newKey('stranger');
     expectProblem(await call(server, { url: `/api/v1/uploads/${beatId}`, key: other.key }), 404, 'ERR_UPLOAD_NOT_FOUND');
     expectProblem(await call(server, { method: 'DELETE', url: `/api/v1/uploads/${beatId}`, key: other.key }), 404, 'ERR_UPLOAD_NOT_FOUND');
     expect((await call(server, { url: `/api/v1/uploads/${beatId}` })).statusCode).toBe(200);
@@ -407,7 +407,7 @@ describe('POST /mix', () => {
     expect(expectProblem(await post({ vocal: vocalId, recipe: 'no-such-recipe' }), 400, 'ERR_RECIPE_NOT_FOUND').errors).toEqual([{ path: '/recipe', message: expect.any(String) }]);
 
     expectProblem(await post({ vocal: 'no-such-upload', beat: beatId }), 404, 'ERR_UPLOAD_NOT_FOUND');
-    expectProblem(await post({ vocal: vocalId }, server.newKey().key), 404, 'ERR_UPLOAD_NOT_FOUND');
+    expectProblem(await post({ vocal: vocalId }, (await server.newKey()).key), 404, 'ERR_UPLOAD_NOT_FOUND');
     expectProblem(await call(server, { method: 'POST', url: '/api/v1/mix', payload: '{"vocal":', headers: { 'content-type': 'application/json' } }), 400, 'ERR_MALFORMED_REQUEST');
   });
 
@@ -480,7 +480,7 @@ describe('jobs', () => {
   });
 
   it('another key gets 404 for the job on every route', async () => {
-    const { key } = server.newKey('stranger');
+    const { key } = await server.newKey('stranger');
     for (const [method, path] of [['GET', ''], ['GET', '/result'], ['GET', '/events'], ['POST', '/cancel'], ['DELETE', '']] as const) {
       expectProblem(await call(server, { method, url: `/api/v1/jobs/${job.id}${path}`, key }), 404, 'ERR_JOB_NOT_FOUND');
     }
@@ -565,7 +565,7 @@ describe('queued jobs (a server without workers)', () => {
   });
 
   it('lists newest first in pages that chain by nextCursor, filtered by status', async () => {
-    const { key } = idle.newKey('lister');
+    const { key } = await idle.newKey('lister');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await call(idle, { method: 'POST', url: '/api/v1/jobs', payload: { vocal: await uploaded(idle, audio.beatWav, key) }, key })).json().id);
     expect((await call(idle, { method: 'POST', url: `/api/v1/jobs/${ids[1]}/cancel`, key })).statusCode).toBe(200);
@@ -615,7 +615,7 @@ describe('queued jobs (a server without workers)', () => {
     expect(again.json().id).toBe(first.json().id);
     expectProblem(await submitJob(idle, { ...body, lufs: 'podcast' }, headers), 422, 'ERR_IDEMPOTENCY_MISMATCH');
     // The key belongs to the caller: another key with the same Idempotency-Key makes its own job.
-    const { key } = idle.newKey('other-caller');
+    const { key } = await idle.newKey('other-caller');
     const theirs = await call(idle, { method: 'POST', url: '/api/v1/jobs', payload: { vocal: await uploaded(idle, audio.beatWav, key) }, headers, key });
     expect(theirs.statusCode).toBe(202);
     expect(theirs.json().id).not.toBe(first.json().id);

@@ -73,7 +73,8 @@ describe('a completed job', () => {
       expect(event).toMatchObject({ type: 'job.completed', data: { id: job.id, status: 'completed' } });
     }
     // Another secret, or a changed body, is refused by the same library.
-    expect(() => new Webhook(server.newKey().secret).verify(received[2]!.body.toString('utf8'), received[2]!.headers as Record<string, string>)).toThrow();
+    const otherSecret = (await server.newKey()).secret;
+    expect(() => new Webhook(otherSecret).verify(received[2]!.body.toString('utf8'), received[2]!.headers as Record<string, string>)).toThrow();
     expect(() => verifier.verify(received[2]!.body.toString('utf8').replace('completed', 'failed'), received[2]!.headers as Record<string, string>)).toThrow();
 
     const deliveries = await until('the delivery to be recorded', async () => {
@@ -133,7 +134,7 @@ describe('a completed job', () => {
     await forwards.waitFor(before + 1);
     await until('the hand-made forward to be delivered', async () => (await api(`/forwards/${posted.body.taskId}`)).body.status === 'delivered');
 
-    const stranger = server.newKey();
+    const stranger = await server.newKey();
     expect((await api(`/forwards/${posted.body.taskId}`, { key: stranger.key })).status).toBe(404);
     expect((await api('/forwards', { method: 'POST', body: JSON.stringify({ jobId: job.id }), key: stranger.key })).status).toBe(404);
     expect((await api('/forwards', { key: stranger.key })).body).toEqual({ items: [] });
@@ -154,8 +155,8 @@ describe('webhooks', () => {
   it("go to the key's default URL when the job names none, for a cancelled job too", async () => {
     const receiver = await Receiver.start();
     try {
-      const caller = idle.newKey('default webhook');
-      idle.app.services.webhooks.setUrl(caller.id, receiver.url('/default'));
+      const caller = await idle.newKey('default webhook');
+      await idle.app.services.webhooks.setUrl(caller.id, receiver.url('/default'));
       const vocal = await upload(idle, audio.vocalWav, caller.key);
       const submitted = await submit({ vocal: vocal.id }, caller.key, idle);
       expect((await api(`/jobs/${submitted.body.id}/cancel`, { method: 'POST', key: caller.key }, idle)).body.status).toBe('cancelled');

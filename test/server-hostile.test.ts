@@ -74,7 +74,7 @@ interface Stored {
 async function stored(server: TestServer): Promise<Stored> {
   const list = async (dir: string) => (await readdir(join(server.dataDir, dir), { recursive: true })).sort();
   return {
-    uploads: server.app.services.uploads.count(),
+    uploads: await server.app.services.uploads.count(),
     jobs: { ...(await server.app.services.queue.counts()) },
     incoming: await list('incoming'),
     files: await list('files'),
@@ -231,8 +231,8 @@ describe('keys', () => {
   });
 
   it('refuses a revoked key at once: 401', async () => {
-    const revoked = main.newKey('revoked');
-    expect(main.app.services.keys.revoke(revoked.id)).toBe(true);
+    const revoked = await main.newKey('revoked');
+    expect(await main.app.services.keys.revoke(revoked.id)).toBe(true);
     const body = multipart([wavPart()]);
     await refused(main, () => inject(main, { method: 'POST', url: '/api/v1/uploads/media', headers: { ...body.headers, ...auth(main, revoked.key) }, payload: body.payload }), {
       status: 401,
@@ -430,8 +430,8 @@ describe("another key's resources, and finished jobs", () => {
   let jobId: string;
 
   beforeAll(async () => {
-    owner = jobsServer.newKey('owner');
-    stranger = jobsServer.newKey('stranger');
+    owner = await jobsServer.newKey('owner');
+    stranger = await jobsServer.newKey('stranger');
     uploadId = await uploadInject(jobsServer, owner.key);
     const submitted = await jobsServer.app.inject({ method: 'POST', url: '/api/v1/jobs', headers: jobsServer.auth(owner.key), payload: { vocal: uploadId } });
     expect(submitted.statusCode).toBe(202);
@@ -610,6 +610,6 @@ describe('rate limit', () => {
     });
     expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
     // Per key: another key is not limited by this one's traffic.
-    expect((await limited.app.inject({ method: 'GET', url: '/api/v1/uploads/status', headers: limited.auth(limited.newKey().key) })).statusCode).toBe(200);
+    expect((await limited.app.inject({ method: 'GET', url: '/api/v1/uploads/status', headers: limited.auth((await limited.newKey()).key) })).statusCode).toBe(200);
   });
 });

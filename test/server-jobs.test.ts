@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 async function caller(): Promise<Caller> {
-  const { key } = server.newKey();
+  const { key } = await server.newKey();
   return { key, vocal: (await upload(server, audio.vocalWav, key)).id, beat: (await upload(server, audio.beatWav, key)).id };
 }
 
@@ -237,7 +237,7 @@ describe('another key', () => {
     const owner = await caller();
     const { job } = await submit(owner, { duration: 1 });
     expect((await finished(owner, job.id)).status).toBe('completed');
-    const { key } = server.newKey('stranger');
+    const { key } = await server.newKey('stranger');
     const stranger: Caller = { key, vocal: '', beat: '' };
 
     const attempts: Array<[string, string]> = [

@@ -1,9 +1,11 @@
-// Deliveries (webhooks and forwards) as durable tasks in the service's database: each attempt's
-// outcome is written before the next is planned, so a restart resumes where the last process
-// stopped. A task that was being sent when the process stopped goes back to pending and is sent
-// again (at least once; the webhook-id lets receivers drop the repeat).
+// Deliveries (webhooks and forwards) as durable tasks: each attempt's outcome is written before
+// the next is planned, so a restart resumes where the last process stopped. This file is the
+// contract and the shapes; sqlite-delivery-store.ts keeps tasks in the service's database (one
+// process), redis-delivery-store.ts in Redis (several API nodes sharing the tasks). A task that
+// was being sent when its process stopped is sent again (at least once; the webhook-id lets
+// receivers drop the repeat): put back at the next start (SQLite), or taken by any node once its
+// claim's lease runs out (Redis).
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/database.js';
 import { displayTarget } from './targets.js';
 
 export type DeliveryKind = 'webhook' | 'forward';
@@ -58,44 +60,6 @@ export interface AttemptOutcome {
   nextAttemptAt: Date | null;
 }
 
-interface Row {
-  id: string;
-  key_id: string;
-  job_id: string;
-  kind: DeliveryKind;
-  url: string;
-  target: string;
-  payload: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-  next_attempt_at: string | null;
-  bytes: number | null;
-  duration_ms: number | null;
-}
-
-const toRecord = (r: Row): DeliveryRecord => ({
-  id: r.id,
-  keyId: r.key_id,
-  jobId: r.job_id,
-  kind: r.kind,
-  target: r.target,
-  status: r.status,
-  attempts: r.attempts,
-  lastStatusCode: r.last_status_code,
-  lastError: r.last_error,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  nextAttemptAt: r.next_attempt_at,
-  bytes: r.bytes,
-  durationMs: r.duration_ms,
-});
-
-const toTask = (r: Row): DeliveryTask => ({ ...toRecord(r), url: r.url, payload: r.payload });
-
 /** The target as records show it; text that is no URL is named, not repeated (it may hold a token). */
 export function shownTarget(url: string): string {
   try {
@@ -107,99 +71,48 @@ export function shownTarget(url: string): string {
 
 const ID_PREFIX: Record<DeliveryKind, string> = { webhook: 'dlv_', forward: 'fwd_' };
 
-export class DeliveryStore {
-  constructor(private readonly db: Db) {
-    db.exec(`CREATE TABLE IF NOT EXISTS deliveries (
-      id TEXT PRIMARY KEY, key_id TEXT NOT NULL, job_id TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL,
-      target TEXT NOT NULL, payload TEXT, auto INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
-      last_status_code INTEGER, last_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-      next_attempt_at TEXT, bytes INTEGER, duration_ms INTEGER);
-      CREATE UNIQUE INDEX IF NOT EXISTS deliveries_auto ON deliveries (job_id, kind) WHERE auto = 1;
-      CREATE INDEX IF NOT EXISTS deliveries_job ON deliveries (key_id, job_id);
-      CREATE INDEX IF NOT EXISTS deliveries_kind ON deliveries (key_id, kind, created_at);
-      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at)`);
-  }
+/** A new task's id: 'dlv_…' (a webhook, also its webhook-id) or 'fwd_…' (a forward). */
+export const newDeliveryId = (kind: DeliveryKind) => ID_PREFIX[kind] + randomUUID().replaceAll('-', '');
 
+export interface DeliveryStore {
   /** Adds a task; `auto` tasks are unique per (job, kind): adding one again returns the existing one. */
-  add(task: NewDelivery): DeliveryRecord {
-    const now = new Date().toISOString();
-    const id = ID_PREFIX[task.kind] + randomUUID().replaceAll('-', '');
-    const dueAt = (task.dueAt ?? new Date()).toISOString();
-    const inserted = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO deliveries (id, key_id, job_id, kind, url, target, payload, auto, status, attempts, created_at, updated_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING *`,
-      )
-      .get(id, task.keyId, task.jobId, task.kind, task.url, shownTarget(task.url), task.payload, task.auto ? 1 : 0, now, now, dueAt) as Row | undefined;
-    if (inserted) return toRecord(inserted);
-    return toRecord(this.db.prepare('SELECT * FROM deliveries WHERE job_id = ? AND kind = ? AND auto = 1').get(task.jobId, task.kind) as Row);
-  }
-
+  add(task: NewDelivery): Promise<DeliveryRecord>;
   /** The key's task, or null (also for another key's). */
-  get(keyId: string, id: string): DeliveryRecord | null {
-    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ? AND key_id = ?').get(id, keyId) as Row | undefined;
-    return row ? toRecord(row) : null;
-  }
-
+  get(keyId: string, id: string): Promise<DeliveryRecord | null>;
   /** A job's tasks, oldest first. */
-  forJob(keyId: string, jobId: string): DeliveryRecord[] {
-    return (this.db.prepare('SELECT * FROM deliveries WHERE key_id = ? AND job_id = ? ORDER BY created_at, rowid').all(keyId, jobId) as Row[]).map(toRecord);
-  }
-
+  forJob(keyId: string, jobId: string): Promise<DeliveryRecord[]>;
   /** The key's tasks of one kind, newest first. */
-  list(keyId: string, kind: DeliveryKind, limit: number): DeliveryRecord[] {
-    return (this.db.prepare('SELECT * FROM deliveries WHERE key_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(keyId, kind, limit) as Row[]).map(toRecord);
-  }
-
+  list(keyId: string, kind: DeliveryKind, limit: number): Promise<DeliveryRecord[]>;
   /** Tasks by status, of one kind and one key when given. */
-  counts(kind?: DeliveryKind, keyId?: string): Record<DeliveryStatus, number> {
-    const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM deliveries WHERE (@kind IS NULL OR kind = @kind) AND (@keyId IS NULL OR key_id = @keyId) GROUP BY status')
-      .all({ kind: kind ?? null, keyId: keyId ?? null }) as { status: DeliveryStatus; n: number }[];
-    const counts = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as Record<DeliveryStatus, number>;
-    for (const row of rows) counts[row.status] = row.n;
-    return counts;
-  }
-
+  counts(kind?: DeliveryKind, keyId?: string): Promise<Record<DeliveryStatus, number>>;
   /** When a job is deleted. A task being sent finishes its attempt and writes nothing. */
-  removeForJob(jobId: string): void {
-    this.db.prepare('DELETE FROM deliveries WHERE job_id = ?').run(jobId);
-  }
+  removeForJob(jobId: string): Promise<void>;
 
   // The dispatcher's side.
 
-  /** Tasks left 'sending' by a process that stopped go back to pending, due now. */
-  recover(now = new Date()): number {
-    const at = now.toISOString();
-    return this.db.prepare("UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'").run(at, at).changes;
-  }
-
-  /** Up to `limit` due tasks (earliest first), marked 'sending' with their attempt counted. */
-  claimDue(now: Date, limit: number): DeliveryTask[] {
-    const rows = this.db
-      .prepare(
-        `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, next_attempt_at = NULL, updated_at = @at
-         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= @at ORDER BY next_attempt_at LIMIT @limit) RETURNING *`,
-      )
-      .all({ at: now.toISOString(), limit }) as Row[];
-    return rows.map(toTask);
-  }
-
-  /** When the earliest pending task is due (ms since the epoch), or null when none is pending. */
-  nextDueAt(): number | null {
-    const row = this.db.prepare("SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'").get() as { at: string | null };
-    return row.at === null ? null : Date.parse(row.at);
-  }
-
-  /** Writes an attempt's outcome. */
-  settle(id: string, outcome: AttemptOutcome): void {
-    this.db
-      .prepare('UPDATE deliveries SET status = ?, last_status_code = ?, last_error = ?, bytes = ?, duration_ms = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?')
-      .run(outcome.status, outcome.statusCode, outcome.error, outcome.bytes, outcome.durationMs, outcome.nextAttemptAt?.toISOString() ?? null, new Date().toISOString(), id);
-  }
-
+  /**
+   * Only on a store one process uses (SQLite), which is also the sign of one: tasks left 'sending'
+   * by a process that stopped go back to pending, due now (called at start, when this process
+   * sends none). A store without it is shared by several nodes: its claims carry a lease instead.
+   */
+  recover?(now?: Date): Promise<number>;
+  /**
+   * Up to `limit` due tasks (earliest first), marked 'sending' with their attempt counted. On a
+   * shared store a claim holds a task for `leaseMs` of its kind, and also takes 'sending' tasks
+   * whose lease ran out (their node died); each task goes to one caller.
+   */
+  claimDue(now: Date, limit: number, leaseMs: Record<DeliveryKind, number>): Promise<DeliveryTask[]>;
+  /** When the next claim can take something (ms since the epoch): the earliest pending task's due time, on a shared store also the earliest lease to run out; null when there is none. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Writes the outcome of the attempt `attempt` (the task's `attempts` when claimed). Nothing is
+   * written, and false returned, when the task is gone (its job deleted) or was claimed again
+   * since (its lease ran out): a later claim's outcome is never overwritten by an earlier one.
+   */
+  settle(id: string, attempt: number, outcome: AttemptOutcome): Promise<boolean>;
   /** Points a task at another URL (a forward follows the configured endpoint, which may have changed since it was added). */
-  retarget(id: string, url: string): void {
-    this.db.prepare('UPDATE deliveries SET url = ?, target = ? WHERE id = ?').run(url, shownTarget(url), id);
-  }
+  retarget(id: string, url: string): Promise<void>;
 }
+
+/** Every status at 0: what counts start from. */
+export const zeroCounts = () => Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as Record<DeliveryStatus, number>;

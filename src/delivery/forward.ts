@@ -11,7 +11,7 @@ import { parseTarget } from './targets.js';
 export async function sendForward(task: DeliveryTask, context: SendContext): Promise<OutboundResponse> {
   const forward = context.sources.forward;
   if (!forward) throw new MixchainError('ERR_FORWARD_NOT_CONFIGURED', 'Expected forwarding to be configured (FORWARD_URL) but this server has none now');
-  if (forward.url !== task.url) context.retarget(forward.url);
+  if (forward.url !== task.url) await context.retarget(forward.url);
   const url = parseTarget(forward.url);
   const file = await context.sources.forwardFile(task.keyId, task.jobId);
   if (!file) throw new MixchainError('ERR_FORWARD_FILE_GONE', `Expected the result of job ${task.jobId} to forward but it is gone`);

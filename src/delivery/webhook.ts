@@ -8,7 +8,7 @@ import { signWebhook } from './signing.js';
 import { parseTarget } from './targets.js';
 
 export async function sendWebhook(task: DeliveryTask, context: SendContext): Promise<OutboundResponse> {
-  const secret = context.sources.webhookSecret(task.keyId);
+  const secret = await context.sources.webhookSecret(task.keyId);
   if (!secret) throw new MixchainError('ERR_WEBHOOK_NO_SECRET', `Expected a webhook signing secret for key ${task.keyId} but it has none (a key made before webhooks existed: mixchain keys webhook ${task.keyId} --new-secret makes one)`);
   const url = parseTarget(task.url);
   const body = task.payload ?? '';

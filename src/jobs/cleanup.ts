@@ -19,14 +19,14 @@ export interface Retention {
 const DAY_MS = 86_400_000;
 
 /** `forget` hears each expired job, for records kept beside it (its deliveries). */
-export async function cleanUp(queue: JobQueue, uploads: UploadStore, storage: Storage, retention: Retention, now = new Date(), forget?: (jobId: string) => void): Promise<{ jobs: number; uploads: number }> {
+export async function cleanUp(queue: JobQueue, uploads: UploadStore, storage: Storage, retention: Retention, now = new Date(), forget?: (jobId: string) => void | Promise<void>): Promise<{ jobs: number; uploads: number }> {
   const jobs = await queue.expire(new Date(now.getTime() - retention.jobDays * DAY_MS));
   for (const job of jobs) {
     await deleteJobFiles(storage, job.id);
-    forget?.(job.id);
+    await forget?.(job.id);
   }
   // An upload's own expiry was set from the upload retention when it arrived.
-  const expired = uploads.expire(now);
+  const expired = await uploads.expire(now);
   for (const upload of expired) await storage.delete(upload.key);
   return { jobs: jobs.length, uploads: expired.length };
 }

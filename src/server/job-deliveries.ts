@@ -1,17 +1,17 @@
 // What follows a finished job: its webhook (the job's own URL, else its key's default) on every
 // end, and its forward to the processing server when it completed and forwarding is automatic or
-// asked for. A watermark in the database (the finish time of the last job handled) lets a
-// restart catch up on jobs that ended while no process was following; adding an automatic
-// delivery twice returns the first, so catching up never sends one twice.
+// asked for. A watermark (the finish time of the last job handled) lets a restart catch up on
+// jobs that ended while no process was following; adding an automatic delivery twice returns the
+// first, so catching up never sends one twice, nor do several nodes hearing the same job.
 import type { DeliveryDispatcher } from '../delivery/dispatcher.js';
 import type { KeyWebhooks } from '../delivery/key-webhooks.js';
 import { FINISHED_STATUSES, type JobQueue, type JobRecord } from '../jobs/queue.js';
-import type { Db } from '../storage/database.js';
+import type { Watermarks } from '../storage/watermarks.js';
 import type { ForwardConfig } from './config.js';
 import type { Log } from './services.js';
 
 export interface JobDeliveryDeps {
-  db: Db;
+  watermarks: Watermarks;
   queue: JobQueue;
   dispatcher: DeliveryDispatcher;
   webhooks: KeyWebhooks;
@@ -27,20 +27,20 @@ export class JobDeliveries {
   private unsubscribe: (() => void) | null = null;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: JobDeliveryDeps) {
-    deps.db.exec('CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  }
+  constructor(private readonly deps: JobDeliveryDeps) {}
 
   /** Catches up on jobs finished since the last process stopped following, then follows new ones. */
   async start(): Promise<void> {
-    const { db, queue } = this.deps;
-    const row = db.prepare('SELECT value FROM watermarks WHERE name = ?').get(WATERMARK) as { value: string } | undefined;
-    // A first start has nothing to catch up on: jobs that ended before deliveries existed get none.
-    if (!row) this.mark(new Date().toISOString());
+    const { watermarks, queue } = this.deps;
+    const startedAt = new Date();
+    const kept = await watermarks.get(WATERMARK);
+    // A first start catches up from now: jobs that ended before deliveries existed get none (those
+    // ending while it reads the watermark, before it listens, are caught up below).
+    if (kept === null) await watermarks.advance(WATERMARK, startedAt.toISOString());
     this.unsubscribe = queue.subscribe((event) => {
       if (event.type !== 'progress') this.enqueue(() => this.handle(event.jobId));
     });
-    if (row) for (const job of await queue.finishedSince(new Date(row.value))) this.enqueue(() => this.follow(job));
+    for (const job of await queue.finishedSince(kept === null ? startedAt : new Date(kept))) this.enqueue(() => this.follow(job));
     await this.chain;
   }
 
@@ -66,16 +66,12 @@ export class JobDeliveries {
 
   private async follow(job: JobRecord): Promise<void> {
     const { dispatcher, webhooks, forward } = this.deps;
-    const url = job.input.webhookUrl ?? webhooks.defaultUrl(job.keyId);
+    const url = job.input.webhookUrl ?? (await webhooks.defaultUrl(job.keyId));
     if (url) {
       const payload = { type: `job.${job.status}`, timestamp: new Date().toISOString(), data: await this.deps.describe(job) };
-      dispatcher.enqueueWebhook(job.keyId, job.id, url, payload);
+      await dispatcher.enqueueWebhook(job.keyId, job.id, url, payload);
     }
-    if (job.status === 'completed' && forward && (forward.auto || job.input.forward)) dispatcher.enqueueForward(job.keyId, job.id, true);
-    if (job.finishedAt) this.mark(job.finishedAt);
-  }
-
-  private mark(value: string): void {
-    this.deps.db.prepare('INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)').run(WATERMARK, value);
+    if (job.status === 'completed' && forward && (forward.auto || job.input.forward)) await dispatcher.enqueueForward(job.keyId, job.id, true);
+    if (job.finishedAt) await this.deps.watermarks.advance(WATERMARK, job.finishedAt);
   }
 }

@@ -16,9 +16,10 @@ export async function startServer(options: AppOptions = {}, announce: (text: str
   const app = await buildApp(options);
   const { config, keys, webhooks } = app.services;
   let firstKey: string | null = null;
-  if (keys.activeCount() === 0) {
-    const created = keys.create('first key');
-    const secret = webhooks.newSecret(created.id);
+  // Made only if no active key exists, in one step: of API nodes starting together, one makes it.
+  const created = await keys.createFirst('first key');
+  if (created) {
+    const secret = await webhooks.newSecret(created.id);
     firstKey = created.key;
     announce(
       `mixchain: no API key existed, so one was made (${created.id}). It and its webhook signing secret are shown only this once:\n\n  ${created.key}\n  ${secret}\n\nUse the key as "Authorization: Bearer <key>"; manage keys with mixchain keys create|list|revoke|webhook.\n\n`,

@@ -59,6 +59,6 @@ export async function jobView(origin: string, services: Services, job: JobRecord
     report: (job.report ?? null) as Record<string, unknown> | null,
     result: job.result ? { url: await downloadUrl(origin, services, job.result.key, `mix-${job.id}.${job.result.format}`), size: job.result.size, format: job.result.format } : null,
     error: job.error,
-    deliveries: services.deliveries.forJob(job.keyId, job.id).map(deliveryView),
+    deliveries: (await services.deliveries.forJob(job.keyId, job.id)).map(deliveryView),
   };
 }

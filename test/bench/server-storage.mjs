@@ -55,7 +55,7 @@ try {
     const app = await buildApp({ dataDir: join(scratch, name), workers: 1, warm: ['default'], rateLimit: 0, logger: false, env });
     closers.push(() => app.close());
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    const auth = { authorization: `Bearer ${app.services.keys.create('bench').key}` };
+    const auth = { authorization: `Bearer ${(await app.services.keys.create('bench')).key}` };
     const deadline = performance.now() + 60_000;
     while (!(await fetch(`${url}/readyz`)).ok) {
       if (performance.now() > deadline) throw new Error(`${name}: not ready after 60 s`);

@@ -301,7 +301,7 @@ try {
   // --- 4. Jobs and their events, on an app in this process ---------------------------------------
   const app = await buildApp({ dataDir: join(scratch, 'jobs'), workers: WORKERS, warm: ['default'], rateLimit: 0, logger: false, env: {} });
   const closeApp = closing(() => app.close());
-  const local = { url: await app.listen({ port: 0, host: '127.0.0.1' }), auth: { authorization: `Bearer ${app.services.keys.create('bench').key}` } };
+  const local = { url: await app.listen({ port: 0, host: '127.0.0.1' }), auth: { authorization: `Bearer ${(await app.services.keys.create('bench')).key}` } };
   await warm(async () => app.services.pool.stats());
   const [vocal, beat] = await Promise.all([uploadFile(local, mix.vocal), uploadFile(local, mix.beat)]);
   for (const answer of [vocal, beat]) if (answer.status !== 201) throw new Error(`expected 201 from POST /uploads/media but got ${answer.status}: ${answer.body?.detail ?? answer.error}`);

@@ -10,7 +10,7 @@ const app = await buildApp({ dataDir, workers: 0, logger: false });
 try {
   const info = await app.inject({ url: '/api/v1/info' });
   if (info.statusCode !== 200 || !info.json().recipes.includes('default')) throw new Error(`/api/v1/info answered ${info.statusCode}: ${info.body}`);
-  const key = app.services.keys.create('package test').key;
+  const key = (await app.services.keys.create('package test')).key;
   const status = await app.inject({ url: '/api/v1/uploads/status', headers: { authorization: `Bearer ${key}` } });
   if (status.json().provider !== 'local') throw new Error(`/api/v1/uploads/status answered ${status.body}`);
   const refused = await app.inject({ url: '/api/v1/jobs' });

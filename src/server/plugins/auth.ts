@@ -22,7 +22,7 @@ export const authenticate = fp(async function auth(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const key = match ? app.services.keys.verify(match[1]!) : null;
+    const key = match ? await app.services.keys.verify(match[1]!) : null;
     if (!key) {
       reply.header('WWW-Authenticate', 'Bearer realm="mixchain"');
       throw new MixchainError('ERR_UNAUTHORIZED', header ? 'Expected a valid, unrevoked API key in Authorization: Bearer <key> but the key given is not one' : 'Expected an API key in Authorization: Bearer <key> but the request has none');

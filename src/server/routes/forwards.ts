@@ -35,7 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const job = await services.queue.get(keyId, request.body.jobId);
       if (!job) throw jobNotFound(request.body.jobId);
       if (job.status !== 'completed') throw new MixchainError('ERR_JOB_NOT_FINISHED', `Expected a completed job but job ${job.id} is ${job.status}`);
-      const task = dispatcher.enqueueForward(keyId, job.id, false);
+      const task = await dispatcher.enqueueForward(keyId, job.id, false);
       return reply.code(202).header('Location', `/api/v1/forwards/${task.id}`).send(forwardView(task));
     },
   );
@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ items: Type.Array(TaskRef) }), ...errorResponses(400, 401) },
       },
     },
-    async (request) => ({ items: deliveries.list(keyIdOf(request), 'forward', request.query.limit ?? 10).map(forwardView) }),
+    async (request) => ({ items: (await deliveries.list(keyIdOf(request), 'forward', request.query.limit ?? 10)).map(forwardView) }),
   );
 
   app.get('/forwards/status', { schema: { tags, security, summary: 'Whether forwarding is configured, where to, automatic or not, and the caller’s tasks by status', response: { 200: ForwardStatus, ...errorResponses(401) } } }, async (request) => ({
@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     url: config.forward ? shownTarget(config.forward.url) : null,
     auto: config.forward?.auto ?? false,
     apiKeySet: Boolean(config.forward?.apiKey),
-    counts: deliveries.counts('forward', keyIdOf(request)),
+    counts: await deliveries.counts('forward', keyIdOf(request)),
   }));
 
   app.get('/forwards/test', { schema: { tags, security, summary: "Whether the forwarding endpoint's /health answers", response: { 200: ForwardTest, ...errorResponses(401, 409) } } }, async () => {
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/forwards/:taskId',
     { schema: { tags, security, summary: 'A forward task: status, attempts, last error and response code, bytes, duration', params: Type.Object({ taskId: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: TaskRef, ...errorResponses(401, 404) } } },
     async (request) => {
-      const task = deliveries.get(keyIdOf(request), request.params.taskId);
+      const task = await deliveries.get(keyIdOf(request), request.params.taskId);
       if (!task || task.kind !== 'forward') throw new MixchainError('ERR_FORWARD_NOT_FOUND', `Expected a forward task of this key with id '${request.params.taskId.slice(0, 64)}' but there is none`);
       return forwardView(task);
     },

@@ -2,7 +2,7 @@
 // dashboards poll.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { MixchainError } from '../../errors.js';
+import { checkReady } from '../readiness.js';
 
 const tags = ['operations'];
 
@@ -19,11 +19,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'Ready for traffic: database reachable, render pool started, not shutting down', response: { 200: Type.Object({ status: Type.Literal('ready') }) } } },
+    { schema: { tags, summary: 'Ready for traffic: database (and Redis) reachable, render pool started, not shutting down', response: { 200: Type.Object({ status: Type.Literal('ready') }) } } },
     async () => {
-      if (services.draining) throw new MixchainError('ERR_SHUTTING_DOWN', 'The server is shutting down and takes no new work');
-      services.db.prepare('SELECT 1').get();
-      if (services.pool && !services.pool.stats().workers.some((w) => w.ready)) throw new MixchainError('ERR_POOL_BUSY', 'No render worker is ready yet');
+      checkReady(services);
       return { status: 'ready' as const };
     },
   );
@@ -65,8 +63,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         uptime: uptime(),
         pool: services.pool?.stats() ?? null,
         queue: await services.queue.counts(),
-        storage: { ...services.storage.status(), ...storageStats(), uploads: services.uploads.count() },
-        deliveries: { webhooks: services.deliveries.counts('webhook'), forwards: services.deliveries.counts('forward') },
+        storage: { ...services.storage.status(), ...storageStats(), uploads: await services.uploads.count() },
+        deliveries: { webhooks: await services.deliveries.counts('webhook'), forwards: await services.deliveries.counts('forward') },
       };
     },
   );

@@ -58,7 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const mix = mixRequest(options);
       const ids = [inputs.vocal!, ...(inputs.beat ? [inputs.beat] : []), ...(inputs.extras ?? [])];
       for (const id of ids) {
-        if (!services.uploads.get(keyId, id)) throw uploadNotFound(id);
+        if (!(await services.uploads.get(keyId, id))) throw uploadNotFound(id);
       }
       // Refused now rather than failing later, where the caller would not see why.
       if (inputs.webhookUrl) await checkTarget(inputs.webhookUrl, services.config.allowPrivateTargets);
@@ -98,7 +98,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const job = await ownJob(request, request.params.id);
     if (job.status === 'processing') throw new MixchainError('ERR_JOB_NOT_FINISHED', `Expected a job that is not rendering but job ${job.id} is processing: cancel it first`);
     await queue.remove(keyIdOf(request), job.id);
-    services.deliveries.removeForJob(job.id);
+    await services.deliveries.removeForJob(job.id);
     await deleteJobFiles(services.storage, job.id);
     return reply.code(204).send(null);
   });

@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!received) throw new MixchainError('ERR_VALIDATION', 'Expected a file in multipart field `file` but the body holds none', { details: { errors: [{ path: '/file', message: 'is required' }] } });
       app.metrics.uploadBytes.inc(received.size);
       const probe = await probeReceived(received, DEFAULT_MAX_SECONDS);
-      const record = services.uploads.add(await storeUpload(received, probe, { storage: services.storage, keyId: keyIdOf(request), retentionDays: config.uploadRetentionDays }));
+      const record = await services.uploads.add(await storeUpload(received, probe, { storage: services.storage, keyId: keyIdOf(request), retentionDays: config.uploadRetentionDays }));
       return reply.code(201).send(await uploadView(originOf(request), services, record));
     },
   );
@@ -62,13 +62,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/uploads/:id', { schema: { tags, security, summary: "An upload's metadata and download link", params: IdParams, response: { 200: Type.Ref('Upload'), ...errorResponses(401, 404) } } }, async (request) => {
-    const upload = services.uploads.get(keyIdOf(request), request.params.id);
+    const upload = await services.uploads.get(keyIdOf(request), request.params.id);
     if (!upload) throw uploadNotFound(request.params.id);
     return uploadView(originOf(request), services, upload);
   });
 
   app.delete('/uploads/:id', { schema: { tags, security, summary: 'Delete an upload and its file', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } }, async (request, reply) => {
-    const upload = services.uploads.remove(keyIdOf(request), request.params.id);
+    const upload = await services.uploads.remove(keyIdOf(request), request.params.id);
     if (!upload) throw uploadNotFound(request.params.id);
     await services.storage.delete(upload.key);
     return reply.code(204).send(null);
