@@ -4,19 +4,17 @@ import type { KeyWebhooks } from '../delivery/key-webhooks.js';
 import type { KeyStore } from '../storage/keys.js';
 import { print } from './stdout.js';
 
-/** Runs `use` on the key stores of the data folder; the database is loaded only for these commands. */
-async function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore, webhooks: KeyWebhooks) => T): Promise<T> {
-  const [{ DEFAULT_DATA_DIR }, { openDatabase }, { KeyStore }, { KeyWebhooks }] = await Promise.all([
-    import('../server/config.js'),
-    import('../storage/database.js'),
-    import('../storage/keys.js'),
-    import('../delivery/key-webhooks.js'),
-  ]);
-  const db = openDatabase(dataDir ?? process.env.MIXCHAIN_DATA_DIR ?? DEFAULT_DATA_DIR);
+/**
+ * Runs `use` on the key stores: the data folder's database, or Redis when REDIS_URL is set (the
+ * keys every node of a distributed service shares). Loaded only for these commands.
+ */
+async function withKeys<T>(dataDir: string | undefined, use: (keys: KeyStore, webhooks: KeyWebhooks) => Promise<T>): Promise<T> {
+  const [{ DEFAULT_DATA_DIR, redisSettings }, { openRecords }] = await Promise.all([import('../server/config.js'), import('../server/records.js')]);
+  const records = await openRecords({ dataDir: dataDir ?? process.env.MIXCHAIN_DATA_DIR ?? DEFAULT_DATA_DIR, ...redisSettings() });
   try {
-    return use(new KeyStore(db), new KeyWebhooks(db));
+    return await use(records.keys, records.webhooks);
   } finally {
-    db.close();
+    await records.close();
   }
 }
 
@@ -28,7 +26,7 @@ async function webhookUrl(url: string): Promise<string> {
 
 const keyNotFound = (id: string) => new MixchainError('ERR_KEY_NOT_FOUND', `Expected an active key with id '${id}' but there is none (see mixchain keys list)`);
 
-/** `mixchain keys create|list|revoke`: the service's API keys, in its database. */
+/** `mixchain keys create|list|revoke|webhook`: the service's API keys, in its database (or Redis, with REDIS_URL). */
 export function addKeysCommands(program: Command): void {
   const keys = program.command('keys').description("the service's API keys (stored hashed; a key is shown once, when made)");
   const dataDir = ['--data-dir <folder>', 'the service data folder (MIXCHAIN_DATA_DIR, default ~/.local/share/mixchain)'] as const;
@@ -41,10 +39,10 @@ export function addKeysCommands(program: Command): void {
     .option('--json', 'print { id, name, key, webhookSecret } as JSON')
     .action(async (values: { name: string; webhook?: string; dataDir?: string; json?: boolean }) => {
       const url = values.webhook ? await webhookUrl(values.webhook) : null;
-      const created = await withKeys(values.dataDir, (store, webhooks) => {
-        const key = store.create(values.name);
-        const webhookSecret = webhooks.newSecret(key.id);
-        if (url) webhooks.setUrl(key.id, url);
+      const created = await withKeys(values.dataDir, async (store, webhooks) => {
+        const key = await store.create(values.name);
+        const webhookSecret = await webhooks.newSecret(key.id);
+        if (url) await webhooks.setUrl(key.id, url);
         return { ...key, webhookSecret };
       });
       print(
@@ -65,9 +63,9 @@ export function addKeysCommands(program: Command): void {
       if (values.url && values.clear) throw new MixchainError('ERR_INVALID_ARGUMENT', 'Expected --url or --clear, not both');
       if (!values.url && !values.clear && !values.newSecret) throw new MixchainError('ERR_INVALID_ARGUMENT', 'Expected --url <url>, --clear or --new-secret');
       const url = values.url ? await webhookUrl(values.url) : null;
-      const secret = await withKeys(values.dataDir, (store, webhooks) => {
-        if (!store.list().some((k) => k.id === id && !k.revokedAt)) throw keyNotFound(id);
-        if (values.url || values.clear) webhooks.setUrl(id, url);
+      const secret = await withKeys(values.dataDir, async (store, webhooks) => {
+        if (!(await store.list()).some((k) => k.id === id && !k.revokedAt)) throw keyNotFound(id);
+        if (values.url || values.clear) await webhooks.setUrl(id, url);
         return values.newSecret ? webhooks.newSecret(id) : null;
       });
       if (secret) print(`${secret}\n(the new signing secret of ${id}: store it now, it is not shown again)`);

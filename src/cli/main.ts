@@ -15,6 +15,7 @@ import { addMixCommand } from './mix.js';
 import { addRecipesCommand } from './recipes.js';
 import { addServeCommand } from './serve.js';
 import { addKeysCommands } from './keys.js';
+import { addWorkerCommand } from './worker.js';
 
 const program = new Command('mixchain')
   .description('Host VST3 plugin chains: render a file through plugins, mix a vocal over a beat')
@@ -42,6 +43,7 @@ addMixCommand(program);
 addRecipesCommand(program);
 addDemoCommand(program);
 addServeCommand(program);
+addWorkerCommand(program);
 addKeysCommands(program);
 
 const args = process.argv.slice(2);

@@ -71,7 +71,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(services, { config });
   // OpenAPI first: it documents only the routes registered after it, /metrics among them.
   await app.register(openapi);
-  await app.register(metrics);
+  await app.register(metrics, { source: app.services });
   await app.register(loadShedding);
   await app.register(multipart, { limits: { fileSize: config.maxUploadMb * 1024 * 1024, headerPairs: 100 } });
 

@@ -198,6 +198,14 @@ function storageConfig(
   return distributed ? { ...found, bucket: { ...found.bucket!, writeThrough: true } } : found;
 }
 
+/** REDIS_URL and REDIS_PREFIX alone, checked as the service checks them (for commands that only touch records). */
+export function redisSettings(env: NodeJS.ProcessEnv = process.env): { redisUrl: string | null; redisPrefix: string } {
+  return {
+    redisUrl: env.REDIS_URL ? redisUrl(env.REDIS_URL, 'REDIS_URL') : null,
+    redisPrefix: env.REDIS_PREFIX ? redisPrefix(env.REDIS_PREFIX, 'REDIS_PREFIX') : 'mixchain',
+  };
+}
+
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'share', 'mixchain');
 
 /** The configuration from `env`, with `overrides` (flags, buildApp options) on top. */

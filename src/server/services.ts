@@ -1,34 +1,36 @@
-// Everything the HTTP layer stands on, opened in order and closed in reverse: the database and
-// its stores, file storage (local disk, or a bucket behind a cache) and signed links, the render
-// pool and the job runner on it, and the deliveries (webhooks, forwards) that follow jobs.
+// Everything the HTTP layer stands on, opened in order and closed in reverse: the records (SQLite,
+// or Redis in distributed mode), file storage (local disk, or a bucket behind a cache) and signed
+// links, the job queue, the render pool and the job runner on it (unless this is an API-only
+// node), and the deliveries (webhooks, forwards) that follow jobs.
+import type { Redis } from 'ioredis';
 import { cpus } from 'node:os';
 import { DeliveryDispatcher } from '../delivery/dispatcher.js';
-import { DeliveryStore } from '../delivery/delivery-store.js';
-import { KeyWebhooks } from '../delivery/key-webhooks.js';
+import type { DeliveryStore } from '../delivery/delivery-store.js';
+import type { KeyWebhooks } from '../delivery/key-webhooks.js';
 import { cleanUp } from '../jobs/cleanup.js';
-import { mixJobHandler } from '../jobs/mix-job.js';
 import type { JobQueue, JobRecord } from '../jobs/queue.js';
-import { JobRunner } from '../jobs/runner.js';
-import { SqliteJobQueue } from '../jobs/sqlite-queue.js';
-import { RenderPool } from '../pool/pool.js';
-import type { PluginOutput } from '../pool/options.js';
-import { openDatabase, type Db } from '../storage/database.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { RenderPool } from '../pool/pool.js';
+import type { Db } from '../storage/database.js';
 import { FileLinks } from '../storage/file-links.js';
-import { KeyStore } from '../storage/keys.js';
-import { BucketStorage } from '../storage/bucket-storage.js';
-import { LocalStorage } from '../storage/local-storage.js';
+import type { KeyStore } from '../storage/keys.js';
 import type { Storage } from '../storage/storage.js';
-import { UploadStore } from '../storage/uploads.js';
+import type { UploadStore } from '../storage/uploads.js';
 import type { ServerConfig } from './config.js';
 import { JobDeliveries } from './job-deliveries.js';
 import { contentTypeOf } from '../storage/content-types.js';
+import { openQueue, openRecords } from './records.js';
+import { openRendering, openStorage, type Log } from './rendering.js';
 import { jobView } from './views.js';
 
-export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+export type { Log } from './rendering.js';
 
 export interface Services {
   config: ServerConfig;
+  /** The node's own database (everything in embedded mode; the bucket cache's index in distributed mode). */
   db: Db;
+  /** Distributed mode: the Redis every record is kept in; null in embedded mode. */
+  redis: Redis | null;
   keys: KeyStore;
   uploads: UploadStore;
   storage: Storage;
@@ -67,34 +69,19 @@ function forwardMetadata(job: JobRecord): Record<string, string> {
 }
 
 export async function openServices(config: ServerConfig, log: Log): Promise<Services> {
-  const db = openDatabase(config.dataDir);
-  const keys = new KeyStore(db);
-  const uploads = new UploadStore(db);
-  const storage = config.bucket ? new BucketStorage(config.bucket, db, log) : new LocalStorage(config.dataDir);
-  if (config.storageWarning) log('warn', config.storageWarning);
-  if (storage instanceof BucketStorage) await storage.start();
-  const queue = new SqliteJobQueue(db);
-  const pool =
-    config.workers > 0
-      ? new RenderPool({
-          workers: config.workers,
-          isolation: 'process',
-          // Jobs take at most one worker each; synchronous mixes may wait beyond that.
-          maxQueue: config.syncQueue + config.workers,
-          renderTimeoutMs: config.renderTimeoutSeconds * 1000,
-          warm: config.warm,
-          onPluginOutput: (output: PluginOutput) => log('info', output.text, { plugin: output.plugin, phase: output.phase, render: output.render, worker: output.worker, stream: output.stream }),
-        })
-      : null;
-  const runner = pool ? new JobRunner(queue, mixJobHandler({ pool, uploads, storage }), config.workers, log) : null;
+  const records = await openRecords(config);
+  const { db, redis, keys, uploads, deliveries, webhooks, watermarks } = records;
+  const storage = await openStorage(config, db, log);
+  const queue = await openQueue(config, records, config.workers > 0);
+  const rendering = openRendering(config, queue, uploads, storage, log);
+  const pool = rendering?.pool ?? null;
+  const runner = rendering?.runner ?? null;
   const retention = { jobDays: config.jobRetentionDays, uploadDays: config.uploadRetentionDays };
   const clean = () =>
     cleanUp(queue, uploads, storage, retention, new Date(), (jobId) => deliveries.removeForJob(jobId)).then(
       (removed) => (removed.jobs || removed.uploads) && log('info', 'retention cleanup', removed),
       (error: unknown) => log('error', 'retention cleanup failed', { err: error }),
     );
-  const deliveries = new DeliveryStore(db);
-  const webhooks = new KeyWebhooks(db);
   const dispatcher = new DeliveryDispatcher(
     deliveries,
     {
@@ -125,6 +112,7 @@ export async function openServices(config: ServerConfig, log: Log): Promise<Serv
   const services: Services = {
     config,
     db,
+    redis,
     keys,
     uploads,
     storage,
@@ -151,11 +139,11 @@ export async function openServices(config: ServerConfig, log: Log): Promise<Serv
       await dispatcher.close();
       await storage.close();
       await queue.close();
-      db.close();
+      await records.close();
     },
   };
   // Webhooks carry the job as the API shows it, links made against the service's public origin.
-  const jobDeliveries = new JobDeliveries({ db, queue, dispatcher, webhooks, forward: config.forward, describe: (job) => jobView(services.origin, services, job), log });
+  const jobDeliveries = new JobDeliveries({ watermarks, queue, dispatcher, webhooks, forward: config.forward, describe: (job) => jobView(services.origin, services, job), log });
   services.jobDeliveries = jobDeliveries;
   await jobDeliveries.start();
   await dispatcher.start();

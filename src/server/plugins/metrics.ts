@@ -4,6 +4,18 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import type { DeliveryStore } from '../../delivery/delivery-store.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { RenderPool } from '../../pool/pool.js';
+import type { Storage } from '../../storage/storage.js';
+
+/** What the metrics are read from: an API node's services, or a render node (no deliveries). */
+export interface MetricsSource {
+  queue: JobQueue;
+  pool: RenderPool | null;
+  storage: Storage;
+  deliveries: DeliveryStore | null;
+}
 
 export interface ServiceMetrics {
   renders: Counter<'kind' | 'outcome'>;
@@ -17,11 +29,11 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function metrics(app: FastifyInstance) {
+export default fp(async function metrics(app: FastifyInstance, options: { source: MetricsSource }) {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const http = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP requests by route', labelNames: ['method', 'route', 'status_code'], registers: [register] });
-  const services = () => app.services;
+  const services = () => options.source;
   new Gauge({
     name: 'mixchain_jobs',
     help: 'Jobs by status',
@@ -88,17 +100,20 @@ export default fp(async function metrics(app: FastifyInstance) {
     const reachable = storage().bucketReachable;
     return reachable === null ? -1 : Number(reachable);
   });
-  new Gauge({
-    name: 'mixchain_deliveries',
-    help: 'Webhook and forward deliveries by status',
-    labelNames: ['kind', 'status'],
-    registers: [register],
-    collect() {
-      for (const kind of ['webhook', 'forward'] as const) {
-        for (const [status, count] of Object.entries(services().deliveries.counts(kind))) this.set({ kind, status }, count);
-      }
-    },
-  });
+  const { deliveries } = options.source;
+  if (deliveries) {
+    new Gauge({
+      name: 'mixchain_deliveries',
+      help: 'Webhook and forward deliveries by status',
+      labelNames: ['kind', 'status'],
+      registers: [register],
+      async collect() {
+        for (const kind of ['webhook', 'forward'] as const) {
+          for (const [status, count] of Object.entries(await deliveries.counts(kind))) this.set({ kind, status }, count);
+        }
+      },
+    });
+  }
   const renders = new Counter({ name: 'mixchain_renders_total', help: 'Renders by kind (sync, job) and outcome', labelNames: ['kind', 'outcome'], registers: [register] });
   // Jobs end in the runner, which knows nothing of metrics: their final events are counted here,
   // for jobs seen starting. A queued job cancelled never rendered, and a synchronous mix kept as a
