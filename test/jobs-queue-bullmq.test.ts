@@ -53,6 +53,20 @@ describe('BullmqJobQueue', () => {
     }
   });
 
+  it("wakes other nodes' runners only once the job can be claimed: a claim made on the wake-up finds it", async () => {
+    const [api, render] = [await open('wake'), await open('wake')];
+    try {
+      const claims: Array<Promise<unknown>> = [];
+      render.onQueued(() => claims.push(render.claim()));
+      const { job } = await api.submit('A', input());
+      await vi.waitFor(() => expect(claims.length).toBeGreaterThan(0));
+      expect(await Promise.all(claims)).toContainEqual(expect.objectContaining({ id: job.id, status: 'processing' }));
+    } finally {
+      await api.close();
+      await render.close();
+    }
+  });
+
   it('keeps keys taking turns as they come and go, each key oldest first', async () => {
     const queue = await open('turns');
     try {

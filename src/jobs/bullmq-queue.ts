@@ -191,7 +191,7 @@ export class BullmqJobQueue implements JobQueue {
       await subscriber.subscribe(`${jobs.base}:notify`);
       if (options.stalledIntervalMs !== undefined) {
         // A job handed back waits in BullMQ's list, which no runner watches: wake every node's.
-        worker.on('stalled', () => void jobs.announceQueued());
+        worker.on('stalled', () => void jobs.run('mcAnnounce').catch(() => {}));
         await worker.startStalledCheckTimer();
       }
       return jobs;
@@ -468,6 +468,7 @@ export class BullmqJobQueue implements JobQueue {
 
   private async dispatch(id: string, slot: number): Promise<void> {
     await this.queue.add(BULL_JOB_NAME, {}, { jobId: id, priority: Math.max(1, slot), removeOnComplete: true, removeOnFail: true });
+    await this.run('mcAnnounce');
   }
 
   /** Finishes (and so removes) the BullMQ job this node holds for `id`, if any. */
@@ -513,11 +514,6 @@ export class BullmqJobQueue implements JobQueue {
   private attemptOf(id: string): string {
     const held = this.held.get(id);
     return held ? String(held.attempt) : '';
-  }
-
-  /** Tells every node's runner to look for work (a job came back without a script saying so). */
-  private async announceQueued(): Promise<void> {
-    await this.redis.publish(`${this.base}:notify`, JSON.stringify({ o: '', k: 'queued' })).catch(() => {});
   }
 
   /**

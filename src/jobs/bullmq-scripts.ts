@@ -95,7 +95,6 @@ local function requeue(id)
   rcall('HDEL', jk(id), 'stage')
   move(id, field(id, 'keyId'), field(id, 'seq'), 'processing', 'queued')
   record(id, 'progress', field(id, 'attempts'), 0, 'queued')
-  notify({ k = 'queued' })
   return slot
 end
 
@@ -129,7 +128,6 @@ if idem ~= '' then
   rcall('SET', idem, cjson.encode({ jobId = id, fingerprint = fingerprint }), 'PX', window)
   rcall('HSET', jk(id), 'idem', idem)
 end
-notify({ k = 'queued' })
 return { 'created', published, all(id), slot }
 `;
 
@@ -297,6 +295,15 @@ end
 return { 'expired', 0, out }
 `;
 
+/**
+ * Wakes every node's runner: sent once a job's BullMQ job exists (after submit, release or
+ * recovery added it), never before, or a runner could look, find nothing yet, and sleep.
+ */
+const ANNOUNCE = `
+notify({ k = 'queued' })
+return { 'announced', published }
+`;
+
 export const SCRIPTS = {
   mcSubmit: SUBMIT,
   mcRecordCompleted: RECORD_COMPLETED,
@@ -308,6 +315,7 @@ export const SCRIPTS = {
   mcCancel: CANCEL,
   mcRemove: REMOVE,
   mcExpire: EXPIRE,
+  mcAnnounce: ANNOUNCE,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
