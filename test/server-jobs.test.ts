@@ -6,16 +6,11 @@ import { writeAudio } from '../src/index.js';
 import { synthesizeBeat } from '../src/demo/material.js';
 import { join } from 'node:path';
 import { makeAudio, startTestServer, upload, type AudioFixtures, type TestServer } from './fixtures/server.js';
+import { parseEvents, type SseEvent } from './fixtures/sse.js';
 
 // Long enough that its render takes many seconds (about 6× realtime here: ~10 s).
 const LONG_BEAT_SECONDS = 60;
 const MIX_STAGES = ['decoding', 'vocal', 'master', 'loudness', 'encoding', 'storing'];
-
-interface SseEvent {
-  id: number;
-  event: string;
-  data: Record<string, unknown>;
-}
 
 interface JobView {
   id: string;
@@ -79,36 +74,6 @@ async function getJob(who: Caller, id: string): Promise<JobView> {
 
 function openEvents(who: Caller, id: string, init: { lastEventId?: number; signal?: AbortSignal } = {}): Promise<Response> {
   return api(`/jobs/${id}/events`, who.key, { headers: init.lastEventId === undefined ? {} : { 'last-event-id': String(init.lastEventId) }, ...(init.signal ? { signal: init.signal } : {}) });
-}
-
-/** The events of a text/event-stream body as they arrive; heartbeat comments are skipped. */
-async function* parseEvents(response: Response): AsyncGenerator<SseEvent> {
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields = new Map<string, string>();
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
-        }
-        if (!fields.has('data')) continue;
-        yield { id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: JSON.parse(fields.get('data')!) as Record<string, unknown> };
-      }
-    }
-    expect(buffer, 'an unfinished event at the end of the stream').toBe('');
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
 }
 
 /** Every event of a stream, until the server ends it. */
