@@ -14,6 +14,7 @@ export function addWorkerCommand(program: Command): void {
       // Loaded here, not at the top: the server's modules cost every other command about a second.
       const { startWorker } = await import('../server/worker.js');
       const { url, app } = await startWorker({ port: values.port, host: values.host, dataDir: values.dataDir, workers: values.workers });
-      process.stderr.write(`mixchain: render node with ${app.renderNode.config.workers} workers on ${url} (/livez /readyz /metrics)\n`);
+      const { workers } = app.renderNode.config;
+      process.stderr.write(`mixchain: render node with ${workers} worker${workers === 1 ? '' : 's'} on ${url} (/livez /readyz /metrics)\n`);
     });
 }
