@@ -2,7 +2,8 @@
 // `cancelled` carrying the job, then the stream ends. Each event has the id of the queue's event
 // log, so a client that reconnects with Last-Event-ID gets exactly what it missed. Subscribed
 // before the backlog is read, so nothing falls between the two; a comment every 15 s keeps
-// proxies from closing a quiet stream.
+// proxies from closing a quiet stream, and the log is read again then, in case a notification
+// was lost.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { FINISHED_STATUSES, type JobEvent } from '../../jobs/queue.js';
@@ -51,7 +52,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       raw.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
       let lastId = after;
       let ended = false;
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+      // Each heartbeat also reads the log after the last event sent: an event whose notification
+      // was lost (distributed mode, Redis pub/sub briefly away) arrives late, never not at all.
+      const heartbeat = setInterval(() => {
+        raw.write(': heartbeat\n\n');
+        queue.events(keyId, id, lastId).then(
+          (missed) => missed?.forEach((event) => send(event)),
+          () => {},
+        );
+      }, HEARTBEAT_MS);
       const end = () => {
         if (ended) return;
         ended = true;
