@@ -4,7 +4,8 @@
 // render node and answered by both; a render node killed with SIGKILL mid-job loses nothing (its
 // job restarts on the other once its lock lapses); a cancel sent to one API node stops the render
 // on whichever node runs it; Redis killed and restarted from its AOF loses no job and the nodes
-// recover without a restart; keys take turns and see only their own jobs, as in embedded mode.
+// recover without a restart; keys take turns and see only their own jobs, as in embedded mode;
+// each finished job's webhook is sent once although both API nodes follow every job.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { synthesizeBeat } from '../src/demo/material.js';
 import { startRedis, type RedisFixture } from './fixtures/redis.js';
 import { startS3, type S3Fixture } from './fixtures/s3.js';
 import { killServers, mixchainWith, startServe, until, type ServeProcess } from './fixtures/serve-process.js';
+import { Receiver } from './fixtures/receiver.js';
 import { makeAudio, startTestServer, type AudioFixtures } from './fixtures/server.js';
 import { parseEvents, type SseEvent } from './fixtures/sse.js';
 
@@ -28,6 +30,7 @@ let s3: S3Fixture;
 let audio: AudioFixtures;
 let longBeat: string;
 let env: Record<string, string>;
+let receiver: Receiver;
 const api: ServeProcess[] = [];
 const renderNodes: ServeProcess[] = [];
 let key: string;
@@ -56,14 +59,17 @@ async function uploadTo(node: ServeProcess, path: string, as = key): Promise<str
 
 /** Waits until every job is finished (as `node` answers) and returns them. */
 async function allFinished(node: ServeProcess, ids: string[], timeoutMs = 120_000, as = key): Promise<any[]> {
+  let last: any[] = [];
   return until(
     `${ids.length} jobs to finish`,
     async () => {
-      const jobs = await Promise.all(ids.map(async (id) => (await call(node, `/jobs/${id}`, { key: as })).body));
-      return jobs.every((job) => ['completed', 'failed', 'cancelled'].includes(job?.status)) ? jobs : null;
+      last = await Promise.all(ids.map(async (id) => (await call(node, `/jobs/${id}`, { key: as })).body));
+      return last.every((job) => ['completed', 'failed', 'cancelled'].includes(job?.status)) ? last : null;
     },
     timeoutMs,
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; they are ${JSON.stringify(last.map((job) => [job?.status ?? job?.code, job?.attempts, job?.progress, job?.stage]))}`);
+  });
 }
 
 async function resultBytes(node: ServeProcess, id: string): Promise<Buffer> {
@@ -79,8 +85,9 @@ beforeAll(async () => {
   audio = await makeAudio(2);
   longBeat = join(audio.folder, 'long-beat.wav');
   writeAudio(longBeat, synthesizeBeat(LONG_BEAT_SECONDS), 44100, { sampleType: 'pcm16' });
-  [redis, s3] = await Promise.all([startRedis({ appendOnly: true }), startS3(scratch)]);
-  env = { ...s3.env(), REDIS_URL: redis.url, STORAGE_RETRY_MAX_S: '1' };
+  [redis, s3, receiver] = await Promise.all([startRedis({ appendOnly: true }), startS3(scratch), Receiver.start()]);
+  // Webhooks go to a receiver on loopback.
+  env = { ...s3.env(), REDIS_URL: redis.url, STORAGE_RETRY_MAX_S: '1', MIXCHAIN_ALLOW_PRIVATE_TARGETS: 'true' };
   // The first API node makes the first key; the second finds it in Redis.
   api.push(await startServe(join(scratch, 'api-a'), { workers: 0, env }));
   api.push(await startServe(join(scratch, 'api-b'), { workers: 0, env }));
@@ -91,6 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killServers();
+  await receiver?.stop();
   await redis?.stop();
   await s3?.close();
   audio?.remove();
@@ -126,7 +134,7 @@ describe('distributed mode: two API nodes and two render nodes on one Redis', ()
     const beat = await uploadTo(b, audio.beatWav); // an upload on B, used by jobs submitted on A
     const ids: string[] = [];
     for (let n = 0; n < 30; n++) {
-      const submitted = await call(api[n % 2]!, '/jobs', { method: 'POST', body: { vocal, beat, ...VARIANTS[n % 2] } });
+      const submitted = await call(api[n % 2]!, '/jobs', { method: 'POST', body: { vocal, beat, ...VARIANTS[n % 2], webhookUrl: receiver.url() } });
       expect(submitted.status).toBe(202);
       ids.push(submitted.body.id);
     }
@@ -155,6 +163,11 @@ describe('distributed mode: two API nodes and two render nodes on one Redis', ()
       expect(job.result.format).toBe(VARIANTS[n % 2]!.format ?? 'wav');
       expect(sha(await resultBytes(api[(n + 1) % 2]!, job.id)), `job ${n}`).toBe(reference[n % 2]);
     }
+    // Both API nodes heard every job end; each job's webhook went out once, from one of them.
+    const hooks = await receiver.waitFor(30, 30_000);
+    expect(new Set(hooks.map((hook) => hook.headers['webhook-id'])).size).toBe(hooks.length);
+    expect(new Set(hooks.map((hook) => (JSON.parse(hook.body.toString()) as { data: { id: string } }).data.id))).toEqual(new Set(ids));
+    for (const id of ids) expect((await call(a, `/jobs/${id}`)).body.deliveries).toEqual([expect.objectContaining({ kind: 'webhook', status: 'delivered', attempts: 1 })]);
     const events = await stream;
     expect(events.at(-1)).toMatchObject({ event: 'completed', data: { id: ids[0], status: 'completed' } });
     expect(events.filter((e) => e.event === 'progress').map((e) => e.data.stage)).toContain('storing');
@@ -202,7 +215,7 @@ describe('distributed mode: two API nodes and two render nodes on one Redis', ()
     const jobs = await allFinished(b, ids);
     expect(jobs.map((job) => job.status)).toEqual(ids.map(() => 'completed'));
     for (const node of [...api, ...renderNodes]) await until(`${node.url} to be ready again`, async () => (await fetch(`${node.url}/readyz`)).status === 200);
-  });
+  }, 180_000);
 
   it('keeps keys apart and takes their jobs in turns, as embedded mode does', async () => {
     const [a, b] = api as [ServeProcess, ServeProcess];
