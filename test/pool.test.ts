@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { MixchainError, createPool, readAudio, renderMix, writeAudio, type RenderPool } from '../src/index.js';
 import { audio, expectSame, gain, RATE, reference, rejection, rendersSucceed, until } from './fixtures/pool.js';
 import { testBundle, testSignal, zamFolder } from './helpers.js';
@@ -109,6 +109,10 @@ describe('render pool, process isolation', () => {
   });
 
   it('stops a running render within a block of its abort, and drops a queued one at once', async () => {
+    // A pool of its own: a minute of reverb can take longer than this suite's 4 s timeout when
+    // the machine is loaded, and a timeout is not what this test is about.
+    const pool = createPool({ workers: 2, isolation: 'process', renderTimeoutMs: 60_000, maxQueue: 200 });
+    onTestFinished(() => pool.close());
     // A file: the worker decodes it itself, so the render starts as soon as the worker has it.
     const input = join(scratch, 'long.wav');
     const frames = 60 * RATE;
