@@ -30,3 +30,11 @@ export function requireChannels(value: unknown, name: string, channels?: number)
   }
   return value as Float32Array[];
 }
+
+/** A yes/no word of an environment variable (`1 true yes on` / `0 false no off`, any case), or null for anything else. */
+export function yesOrNo(text: string): boolean | null {
+  const word = text.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  return null;
+}

@@ -5,6 +5,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { MixchainError } from '../errors.js';
 import { bucketConfigFromEnv, type BucketConfig } from '../storage/bucket-config.js';
+import { yesOrNo } from '../validate.js';
 
 export interface ServerConfig {
   port: number;
@@ -82,10 +83,9 @@ const text = (value: string) => value;
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 function boolean(value: string, name: string): boolean {
-  const word = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
-  if (['0', 'false', 'no', 'off'].includes(word)) return false;
-  throw new MixchainError('ERR_CONFIG', `Expected ${name} to be true or false but got '${value}'`);
+  const answer = yesOrNo(value);
+  if (answer === null) throw new MixchainError('ERR_CONFIG', `Expected ${name} to be true or false but got '${value}'`);
+  return answer;
 }
 
 function httpUrl(value: string, name: string): string {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { MixchainError } from '../errors.js';
 import { isR2Endpoint, r2Endpoint } from '../sync/config.js';
+import { yesOrNo } from '../validate.js';
 
 export interface BucketConfig {
   endpoint: string;
@@ -30,13 +31,6 @@ export interface BucketConfig {
 const R2_VARIABLES = ['R2_ACCOUNT_ID', 'R2_ENDPOINT', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_MEDIA_BUCKET', 'R2_BUCKET_NAME', 'R2_PUBLIC_URL'];
 const GIB = 1024 ** 3;
 
-function flag(value: string): boolean | null {
-  const word = value.toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
-  if (['0', 'false', 'no', 'off'].includes(word)) return false;
-  return null;
-}
-
 /**
  * The bucket of user files from `env`, or null when none is configured (no R2 variable set, or
  * USE_R2_STORAGE=false). Throws ERR_CONFIG naming every missing or malformed variable.
@@ -45,7 +39,7 @@ export function bucketConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): Bu
   const value = (name: string) => env[name]?.trim() || undefined;
   const problems: string[] = [];
   const use = value('USE_R2_STORAGE');
-  const wanted = use === undefined ? null : flag(use);
+  const wanted = use === undefined ? null : yesOrNo(use);
   if (use !== undefined && wanted === null) problems.push(`USE_R2_STORAGE is not true or false (got '${use.slice(0, 20)}')`);
   if (wanted === false || (wanted === null && use === undefined && !R2_VARIABLES.some(value))) return null;
 
