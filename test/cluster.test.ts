@@ -44,7 +44,8 @@ async function call(node: ServeProcess, path: string, init: { method?: string; b
     headers['content-type'] = 'application/json';
     body = JSON.stringify(init.body);
   }
-  const response = await fetch(`${node.url}/api/v1${path}`, { method: init.method ?? 'GET', headers, ...(body ? { body } : {}) });
+  // Bounded, so a request held by a node fails the test with its path instead of at the test's timeout.
+  const response = await fetch(`${node.url}/api/v1${path}`, { method: init.method ?? 'GET', headers, signal: AbortSignal.timeout(30_000), ...(body ? { body } : {}) });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : null };
 }

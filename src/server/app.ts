@@ -12,6 +12,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import { limitPerKey } from './plugins/rate-limit.js';
+import redisAway from './plugins/redis-away.js';
 import services from './plugins/services.js';
 import { problem } from './problem.js';
 import filesRoutes from './routes/files.js';
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     async (api) => {
       await api.register(infoRoutes);
       await api.register(async (authed) => {
+        await authed.register(redisAway);
         await authed.register(authenticate);
         await authed.register(limitPerKey);
         await authed.register(uploadRoutes);

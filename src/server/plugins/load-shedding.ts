@@ -1,6 +1,6 @@
-// Load shedding: while the event loop lags more than a second, once shutdown has begun, or while
-// Redis is away (distributed mode), API requests get 503 with Retry-After at once instead of
-// queueing behind it. Health, readiness, stats and metrics still
+// Load shedding: while the event loop lags more than a second or once shutdown has begun, API
+// requests get 503 with Retry-After at once instead of queueing behind it (Redis being away is
+// redis-away.ts's). Health, readiness, stats and metrics still
 // answer (an orchestrator must not restart a busy server, and operators need the numbers most
 // then). The lag of start-up itself (compiling every route's schemas in one go) is not load.
 import underPressure from '@fastify/under-pressure';
@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { MixchainError } from '../../errors.js';
 
 const RETRY_AFTER_S = 10;
-const REDIS_RETRY_AFTER_S = 5;
 const START_UP_MS = 3000;
 const ALWAYS_ANSWERED = new Set(['/livez', '/readyz', '/health', '/stats', '/metrics']);
 
@@ -24,13 +23,6 @@ export default fp(async function loadShedding(app: FastifyInstance) {
     if (app.services.draining) {
       reply.header('Retry-After', String(RETRY_AFTER_S));
       throw new MixchainError('ERR_SHUTTING_DOWN', 'The server is shutting down and takes no new requests; retry in a moment (on another instance, if there is one)');
-    }
-    // Distributed mode: keys, uploads and jobs are in Redis. While it is away, say so at once
-    // rather than hold the request until it returns.
-    const { redis } = app.services;
-    if (redis && redis.status !== 'ready' && path.startsWith('/api/') && path !== '/api/v1/info') {
-      reply.header('Retry-After', String(REDIS_RETRY_AFTER_S));
-      throw new MixchainError('ERR_REDIS_UNAVAILABLE', `Expected the job store (Redis) to answer but it is ${redis.status}; retry in ${REDIS_RETRY_AFTER_S} s`);
     }
   });
   await app.register(underPressure, {
