@@ -12,7 +12,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLoudness, readAudio } from '../src/index.js';
+import { measureLoudness, readAudio, writeAudio } from '../src/index.js';
 import { FINISHED_STATUSES, type JobEvent } from '../src/jobs/queue.js';
 import { form, makeAudio, startTestServer, type AudioFixtures, type TestServer } from './fixtures/server.js';
 
@@ -293,13 +293,40 @@ describe('uploads', () => {
     expect(Date.parse(body.expiresAt) - before).toBeLessThanOrEqual(7 * DAY_MS + 60_000);
   });
 
+  it("answers the waveform's peaks with the upload, gathered from the decoded audio (also through ffmpeg)", async () => {
+    // Two seconds of a 0.5 tone, then two seconds at 0.1: the peaks follow it, stretch by stretch.
+    const rate = 44100;
+    const samples = Float32Array.from({ length: 4 * rate }, (_, i) => (i < 2 * rate ? 0.5 : 0.1) * Math.sin((2 * Math.PI * 441 * i) / rate));
+    const path = join(scratch, 'steps.wav');
+    writeAudio(path, [samples], rate, { sampleType: 'float' });
+    const { peaks } = (await uploadFile(server, path)).json();
+    // Up to 1000 stretches of whole samples: 997 of 177 samples (the last one shorter).
+    expect(peaks.min).toHaveLength(997);
+    expect(peaks.max).toHaveLength(997);
+    expect(peaks.rms).toHaveLength(997);
+    expect(peaks.bucketSeconds).toBeCloseTo(177 / rate, 9);
+    const half = Math.floor((2 * rate) / 177);
+    expect(Math.max(...peaks.max.slice(0, half))).toBeCloseTo(0.5, 3);
+    expect(Math.min(...peaks.min.slice(0, half))).toBeCloseTo(-0.5, 3);
+    expect(Math.max(...peaks.max.slice(half + 1))).toBeCloseTo(0.1, 3);
+    expect(peaks.rms[250]).toBeCloseTo(0.5 / Math.SQRT2, 2);
+    expect(peaks.rms[750]).toBeCloseTo(0.1 / Math.SQRT2, 2);
+    // The M4A of the vocal takes the ffmpeg path; its peaks span the take as the WAV's do.
+    const [m4a, wav] = [(await uploadFile(server, audio.vocalM4a)).json(), (await uploadFile(server, audio.vocalWav)).json()];
+    expect(m4a.peaks.max.length).toBeGreaterThan(900);
+    expect(Math.max(...m4a.peaks.max)).toBeCloseTo(Math.max(...wav.peaks.max), 1);
+    // Only the upload's answer carries them; the record does not.
+    expect((await call(server, { url: `/api/v1/uploads/${wav.id}` })).json()).not.toHaveProperty('peaks');
+  });
+
   it('GET answers the same record; its url downloads the same bytes without a key; a tampered link is 404', async () => {
     const upload = await uploadFile(server, audio.beatWav);
     expect(upload.statusCode).toBe(201);
     const created = upload.json();
     const read = await call(server, { url: `/api/v1/uploads/${created.id}` });
     expect(read.statusCode).toBe(200);
-    const { url: _url, ...fields } = created;
+    // The same record, less the peaks only the upload's answer carries.
+    const { url: _url, peaks: _peaks, ...fields } = created;
     expect(read.json()).toEqual({ ...fields, url: expect.stringMatching(/\/files\/[^/]+$/) });
 
     const download = await call(server, { url: pathOf(read.json().url), key: null });

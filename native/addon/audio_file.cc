@@ -28,8 +28,9 @@ Napi::Value probeAudioFileAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const double maxSeconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  const int peakBuckets = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
   return runAsync<SoundFileInfo>(
-      env, RunOn::OwnThread, [path, maxSeconds] { return probeSoundFile(path, maxSeconds); },
+      env, RunOn::OwnThread, [path, maxSeconds, peakBuckets] { return probeSoundFile(path, maxSeconds, peakBuckets); },
       [](Napi::Env env, SoundFileInfo& sound) {
         Napi::Object out = Napi::Object::New(env);
         out.Set("sampleRate", Napi::Number::New(env, sound.sampleRate));
@@ -37,6 +38,13 @@ Napi::Value probeAudioFileAsync(const Napi::CallbackInfo& info) {
         out.Set("frames", Napi::Number::New(env, static_cast<double>(sound.frames)));
         out.Set("format", sound.format);
         out.Set("sampleType", sound.sampleType);
+        Napi::Object peaks = Napi::Object::New(env);
+        peaks.Set("bucketSeconds", Napi::Number::New(env, sound.peaks.bucketSeconds));
+        Napi::Array series = toFloat32Arrays(env, {sound.peaks.min, sound.peaks.max, sound.peaks.rms});
+        peaks.Set("min", series.Get(0u));
+        peaks.Set("max", series.Get(1u));
+        peaks.Set("rms", series.Get(2u));
+        out.Set("peaks", peaks);
         return Napi::Value(out);
       });
 }

@@ -156,20 +156,24 @@ SoundFile readSoundFile(const std::string& path, double maxSeconds) {
   return sound;
 }
 
-SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds) {
+SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds, int peakBuckets) {
   SF_INFO info{};
   File file = openChecked(path, maxSeconds, info);
   // Every frame is decoded, a block at a time: memory stays flat whatever the file's size.
   constexpr sf_count_t kBlockFrames = 16384;
   std::vector<float> block(static_cast<size_t>(kBlockFrames) * info.channels);
+  PeakAccumulator peaks(info.frames, info.channels, info.samplerate, peakBuckets);
   sf_count_t total = 0;
-  for (sf_count_t read; (read = sf_readf_float(file.get(), block.data(), kBlockFrames)) > 0;) total += read;
+  for (sf_count_t read; (read = sf_readf_float(file.get(), block.data(), kBlockFrames)) > 0;) {
+    if (peakBuckets > 0) peaks.add(block.data(), read);
+    total += read;
+  }
   if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
     fail("ERR_AUDIO_DECODE", "Cannot decode '" + path + "': " + sf_strerror(file.get()));
   }
   if (total < info.frames) failShort(path, info.frames, total);
   return {static_cast<double>(info.samplerate), info.channels, total, describe(info.format, SF_FORMAT_TYPEMASK),
-          describe(info.format, SF_FORMAT_SUBMASK)};
+          describe(info.format, SF_FORMAT_SUBMASK), peakBuckets > 0 ? peaks.finish() : Peaks{}};
 }
 
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "peaks.h"
+
 namespace mixchain {
 
 struct SoundFile {
@@ -26,11 +28,13 @@ struct SoundFileInfo {
   long long frames = 0;
   std::string format;
   std::string sampleType;
+  Peaks peaks;  // empty unless asked for
 };
 
 // Decodes the whole file a block at a time without keeping it (constant memory), to tell that
-// it is audio we can read and what it holds. Throws what readSoundFile throws.
-SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds);
+// it is audio we can read and what it holds, and gathers its waveform's peaks in up to
+// `peakBuckets` stretches (0: none). Throws what readSoundFile throws.
+SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds, int peakBuckets);
 
 struct WriteOptions {
   std::string format;       // wav | flac | mp3 | ogg | opus; empty: from the extension

@@ -1,8 +1,12 @@
 // What an uploaded file really is, judged by its content and never by its name or declared type:
 // sniffed (file-type reads its magic numbers), then opened with our decoder and decoded to the
 // end without being kept (libsndfile natively, ffmpeg for the rest), so a file that would fail
-// in a mix is refused when it arrives. Memory stays flat whatever the file's size.
+// in a mix is refused when it arrives. Memory stays flat whatever the file's size. The decode
+// also gathers the waveform's peaks, so a page can draw a long file at once.
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileTypeFromFile } from 'file-type';
 import { MixchainError, nativeAsync } from '../errors.js';
@@ -17,7 +21,24 @@ export interface AudioProbe {
   durationSeconds: number;
   sampleRate: number;
   channels: number;
+  peaks: WaveformPeaks;
 }
+
+/**
+ * A waveform's outline: for each of up to PEAK_BUCKETS equal stretches of the file, the lowest and
+ * highest sample across its channels and the stretch's RMS (rounded to 4 decimals: a drawing needs
+ * no more, and the JSON stays small).
+ */
+export interface WaveformPeaks {
+  bucketSeconds: number;
+  min: number[];
+  max: number[];
+  rms: number[];
+}
+
+export const PEAK_BUCKETS = 1000;
+
+const rounded = (series: Float32Array) => Array.from(series, (value) => Math.round(value * 1e4) / 1e4);
 
 // Containers that hold audio without saying so in their MIME type.
 const AUDIO_CONTAINERS = new Set(['mp4', 'm4a', 'webm', 'mka', '3gp']);
@@ -35,12 +56,17 @@ export async function sniffAudio(path: string): Promise<Pick<AudioProbe, 'extens
 export async function probeAudio(path: string, maxSeconds: number): Promise<AudioProbe> {
   const base = await sniffAudio(path);
   try {
-    const info = await nativeAsync(() => binding.probeAudioFileAsync(path, maxSeconds));
-    return { ...base, durationSeconds: info.frames / info.sampleRate, sampleRate: info.sampleRate, channels: info.channels };
+    return { ...base, ...(await probeNatively(path, maxSeconds)) };
   } catch (error) {
     if (!(error instanceof MixchainError) || error.code !== 'ERR_AUDIO_DECODE') throw error;
   }
   return { ...base, ...(await probeWithFfmpeg(path, maxSeconds)) };
+}
+
+async function probeNatively(path: string, maxSeconds: number): Promise<Omit<AudioProbe, 'extension' | 'mimetype'>> {
+  const info = await nativeAsync(() => binding.probeAudioFileAsync(path, maxSeconds, PEAK_BUCKETS));
+  const { bucketSeconds, min, max, rms } = info.peaks;
+  return { durationSeconds: info.frames / info.sampleRate, sampleRate: info.sampleRate, channels: info.channels, peaks: { bucketSeconds, min: rounded(min), max: rounded(max), rms: rounded(rms) } };
 }
 
 async function ffmpeg(command: string, args: string[]): Promise<string> {
@@ -65,7 +91,15 @@ async function probeWithFfmpeg(path: string, maxSeconds: number): Promise<Omit<A
   if (durationSeconds > maxSeconds) {
     throw new MixchainError('ERR_AUDIO_TOO_LONG', `Expected at most ${maxSeconds} s of audio but the file is ${durationSeconds.toFixed(1)} s long`);
   }
-  // -xerror: the first damaged packet fails the decode instead of being skipped.
-  await ffmpeg('ffmpeg', ['-v', 'error', '-nostdin', '-xerror', '-i', path, '-map', '0:a:0', '-f', 'null', '-']);
-  return { durationSeconds, sampleRate: Number(stream.sample_rate), channels: stream.channels ?? 1 };
+  // Decoded to the end into a float WAV, which our own probe then reads for the peaks (-xerror: the
+  // first damaged packet fails the decode instead of being skipped).
+  const folder = await mkdtemp(join(tmpdir(), 'mixchain-probe-'));
+  try {
+    const wav = join(folder, 'decoded.wav');
+    await ffmpeg('ffmpeg', ['-v', 'error', '-nostdin', '-xerror', '-i', path, '-map', '0:a:0', '-c:a', 'pcm_f32le', '-f', 'wav', wav]);
+    const { peaks } = await probeNatively(wav, maxSeconds + 1);
+    return { durationSeconds, sampleRate: Number(stream.sample_rate), channels: stream.channels ?? 1, peaks };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }

@@ -133,6 +133,8 @@ export interface NativeAudioInfo {
   frames: number;
   format: string;
   sampleType: string;
+  /** Empty series unless peak buckets were asked for. */
+  peaks: { bucketSeconds: number; min: Float32Array; max: Float32Array; rms: Float32Array };
 }
 
 export interface NativeLoudness {
@@ -162,7 +164,7 @@ export interface NativeBinding {
   stopOutputCapture(): void;
   Chain: new (plugins: NativePlugin[]) => NativeChain;
   readAudioFile(path: string, maxSeconds: number): NativeAudioFile;
-  probeAudioFileAsync(path: string, maxSeconds: number): Promise<NativeAudioInfo>;
+  probeAudioFileAsync(path: string, maxSeconds: number, peakBuckets: number): Promise<NativeAudioInfo>;
   writeAudioFile(path: string, channels: Float32Array[], sampleRate: number, options: { format?: string; sampleType?: string; bitrateMode?: string }): void;
   resample(channels: Float32Array[], fromRate: number, toRate: number): Float32Array[];
   measureLoudness(channels: Float32Array[], sampleRate: number): NativeLoudness;

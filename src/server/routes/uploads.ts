@@ -8,7 +8,7 @@ import { keyIdOf } from '../plugins/auth.js';
 import { uploadNotFound } from '../../storage/uploads.js';
 import { probeReceived, receiveFile, storeUpload, tooManyParts, type ReceivedFile } from '../receive-file.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
-import { StorageStatus } from '../schemas/uploads.js';
+import { StorageStatus, UploadCreated } from '../schemas/uploads.js';
 import { uploadView, originOf } from '../views.js';
 import { Type } from 'typebox';
 
@@ -27,7 +27,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Upload an audio file (multipart, field `file`): checked by content, not by name or type',
         consumes: ['multipart/form-data'],
-        response: { 201: Type.Ref('Upload'), ...errorResponses(400, 401, 413, 415, 422, 429) },
+        response: { 201: UploadCreated, ...errorResponses(400, 401, 413, 415, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.metrics.uploadBytes.inc(received.size);
       const probe = await probeReceived(received, DEFAULT_MAX_SECONDS);
       const record = await services.uploads.add(await storeUpload(received, probe, { storage: services.storage, keyId: keyIdOf(request), retentionDays: config.uploadRetentionDays }));
-      return reply.code(201).send(await uploadView(originOf(request), services, record));
+      return reply.code(201).send({ ...(await uploadView(originOf(request), services, record)), peaks: probe.peaks });
     },
   );
 

@@ -18,6 +18,24 @@ export const Upload = Type.Object(
   { $id: 'Upload' },
 );
 
+const Series = (description: string) => Type.Array(Type.Number(), { description });
+
+/** An upload as its upload answers it: the record plus its waveform's peaks, for drawing at once. */
+export const UploadCreated = Type.Intersect([
+  Type.Ref('Upload'),
+  Type.Object({
+    peaks: Type.Object(
+      {
+        bucketSeconds: Type.Number({ description: 'The length of each stretch the series describe' }),
+        min: Series('The lowest sample of each stretch, across channels (-1…1)'),
+        max: Series('The highest sample of each stretch, across channels (-1…1)'),
+        rms: Series('The RMS of each stretch'),
+      },
+      { description: 'The waveform in up to 1000 stretches, gathered while the file was decoded' },
+    ),
+  }),
+]);
+
 export const StorageStatus = Type.Object({
   r2Configured: Type.Boolean(),
   provider: Type.Union([Type.Literal('cloudflare-r2'), Type.Literal('s3'), Type.Literal('local')]),
