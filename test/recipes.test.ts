@@ -67,6 +67,27 @@ describe('the default recipe', () => {
     const difference = rms(preview.channels[0]!.map((s, i) => s - segment[i]!));
     expect(difference).toBeLessThan(0.01 * rms(segment));
   }, 60_000);
+
+  it('reports the original: the inputs dry at the same gains, over the same stretch', async () => {
+    const recipe = loadRecipe('default');
+    const tone = { sampleRate: 44100, channels: [Float32Array.from({ length: 4 * 44100 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 44100) * (i % 44100 < 30000 ? 1 : 0.2))] };
+    const gains = { vocalGainDb: -15, beatGainDb: -12 };
+    const vocalGain = 10 ** (((recipe.gains?.vocalDb ?? 0) + gains.vocalGainDb) / 20);
+    const beatGain = 10 ** (((recipe.gains?.beatDb ?? 0) + gains.beatGainDb) / 20);
+    const dry = [0, 1].map((c) => tone.channels[0]!.map((s, i) => s * vocalGain + beat.channels[c]![i]! * beatGain));
+    const full = await renderMix(recipe, { vocal: tone, beat }, { reverb: 'reverb2', ...gains });
+    const expected = measureLoudness(dry, 44100);
+    expect(full.report.original.integratedLufs).toBeCloseTo(expected.integratedLufs, 2);
+    expect(full.report.original.truePeakDbtp).toBeCloseTo(expected.truePeakDbtp, 2);
+    expect(full.report.original.rangeLu).toBeCloseTo(expected.rangeLu, 1);
+    // The mix was made louder than its inputs; the original says by how much.
+    expect(full.report.master.integratedLufs - full.report.original.integratedLufs).toBeGreaterThan(3);
+
+    const preview = await renderMix(recipe, { vocal: tone, beat }, { reverb: 'reverb2', ...gains, start: 1.5, duration: 2 });
+    const stretch = measureLoudness(dry.map((c) => c.subarray(66150, 66150 + 88200)), 44100);
+    expect(preview.report.original.integratedLufs).toBeCloseTo(stretch.integratedLufs, 2);
+    expect(preview.report.original.integratedLufs).not.toBeCloseTo(expected.integratedLufs, 1);
+  }, 60_000);
 });
 
 describe('recipe errors', () => {

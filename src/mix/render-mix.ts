@@ -4,6 +4,7 @@ import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio/audio-
 import { findBundle } from '../host/bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
 import { resolveTarget } from '../audio/loudness.js';
+import { measureLoudness, type Loudness } from '../audio/dsp.js';
 import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphStage, type GraphTrack, type MixGraph } from './graph.js';
 import { checkReverbChoice, loadRecipe, roleSlots, type Recipe, type ReverbChoice, type Role } from './recipe.js';
 
@@ -55,6 +56,11 @@ export interface MixReport extends Omit<GraphReport, 'stages'> {
   stages: { decoded: number } & GraphReport['stages'];
   recipe: string;
   choices: { reverb: ReverbChoice; doubler: boolean; robot: boolean };
+  /**
+   * The "before": the same inputs dry (no plugins, no loudness target) at the same gains, over the
+   * same stretch. What a listener compares the mix with, and what a fair comparison matches.
+   */
+  original: Loudness;
   preview: { start: number; duration: number; preRollSeconds: number } | null;
   realtimeFactor: number;
 }
@@ -88,6 +94,16 @@ function throwIfCancelled(cancel: Int32Array | undefined, stage: string): void {
 
 function requireRole(recipe: Recipe, role: Role, option: string): void {
   if (!recipe.roles[role]) throw invalidArgument(option, `a role recipe ${recipe.source} defines`, role, 'ERR_RECIPE_INVALID');
+}
+
+/** The loudness of a mix's tracks dry: the same gains and pans, without chains, sends or buses. */
+async function measureDry(graph: MixGraph, sampleRate: number, preview: MixReport['preview'], cancel: Int32Array | undefined): Promise<Loudness> {
+  const tracks = graph.tracks.map(({ chain: _chain, sends: _sends, ...track }) => track);
+  const { channels } = await renderGraph({ tracks }, { sampleRate, tail: 0, ...(cancel ? { cancel } : {}) });
+  if (!preview) return measureLoudness(channels, sampleRate);
+  const from = Math.round(preview.preRollSeconds * sampleRate);
+  const to = from + Math.round(preview.duration * sampleRate);
+  return measureLoudness(channels.map((c) => c.subarray(from, Math.min(to, c.length))), sampleRate);
 }
 
 /** [start - preRoll, start + duration) of `audio`, and how much pre-roll it got. */
@@ -192,6 +208,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     onStage: (stage) => progress(STAGE_FRACTIONS[stage], stage),
   });
 
+  const original = await measureDry(graph, sampleRate, preview, options.cancel);
   let output = channels;
   if (preview) {
     const from = Math.round(preview.preRollSeconds * sampleRate);
@@ -214,6 +231,7 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     realtimeFactor: seconds / renderSeconds,
     recipe: recipe.name,
     choices,
+    original,
     preview,
   };
   return { channels: output, sampleRate, report: mixReport };
