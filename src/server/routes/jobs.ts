@@ -109,9 +109,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         security,
-        summary: "The job's mix (byte ranges supported); ?format= another format, made once and kept",
+        summary: "The job's mix (byte ranges supported); ?format= another format, made once and kept; ?redirect=false sends a bucket's file from here instead of a 302 to it",
         params: IdParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Union(OUTPUT_FORMATS.map((f) => Type.Literal(f)))) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            format: Type.Optional(Type.Union(OUTPUT_FORMATS.map((f) => Type.Literal(f)))),
+            // A page that reads the bytes itself (the web page's player) needs them from its own
+            // origin: a bucket's presigned URL is another origin, which it may not read.
+            redirect: Type.Optional(Type.Boolean({ default: true })),
+          },
+          { additionalProperties: false },
+        ),
         response: { ...fileResponses, 302: Type.Null({ description: 'On a bucket: the presigned download URL in Location' }), ...errorResponses(401, 404, 409, 416) },
       },
     },
@@ -121,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const format = request.query.format ?? job.result.format;
       const stored = format === job.result.format ? job.result : await convertResult(services.storage, job.result, format);
       // On a bucket, the download goes there (the file is sent from here only while its upload waits).
-      const presigned = await services.storage.presignedUrl(stored.key, services.config.presignedUrlTtlSeconds, `mix-${job.id}.${format}`);
+      const presigned = request.query.redirect === false ? null : await services.storage.presignedUrl(stored.key, services.config.presignedUrlTtlSeconds, `mix-${job.id}.${format}`);
       if (presigned) return reply.code(302).header('Location', presigned).header('Cache-Control', 'no-store').send();
       const path = await services.storage.localPath(stored.key);
       if (!path) throw new MixchainError('ERR_JOB_NOT_FOUND', `Expected the result of job ${job.id} in storage but it is gone`);
