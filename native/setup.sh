@@ -25,6 +25,7 @@ packages=(
   curl                                  # the README's session with the service (its test runs it)
   jq                                    # ... which reads the JSON answers with jq
   redis-server                          # the tests start one: the job queue on Redis (BullMQ)
+  chromium                              # the web page's tests drive it (playwright-core)
 )
 missing=()
 for package in "${packages[@]}"; do

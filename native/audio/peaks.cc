@@ -6,7 +6,8 @@
 namespace mixchain {
 
 PeakAccumulator::PeakAccumulator(long long expectedFrames, int channels, double sampleRate, int maxBuckets)
-    : framesPerBucket_(std::max(1LL, (expectedFrames + maxBuckets - 1) / std::max(1, maxBuckets))), channels_(channels) {
+    : framesPerBucket_(std::max(1LL, (expectedFrames + maxBuckets - 1) / std::max(1, maxBuckets))),
+      channels_(channels) {
   peaks_.bucketSeconds = static_cast<double>(framesPerBucket_) / sampleRate;
   const auto reserve = static_cast<size_t>(std::max(0, maxBuckets));
   peaks_.min.reserve(reserve);

@@ -172,8 +172,12 @@ SoundFileInfo probeSoundFile(const std::string& path, double maxSeconds, int pea
     fail("ERR_AUDIO_DECODE", "Cannot decode '" + path + "': " + sf_strerror(file.get()));
   }
   if (total < info.frames) failShort(path, info.frames, total);
-  return {static_cast<double>(info.samplerate), info.channels, total, describe(info.format, SF_FORMAT_TYPEMASK),
-          describe(info.format, SF_FORMAT_SUBMASK), peakBuckets > 0 ? peaks.finish() : Peaks{}};
+  return {static_cast<double>(info.samplerate),
+          info.channels,
+          total,
+          describe(info.format, SF_FORMAT_TYPEMASK),
+          describe(info.format, SF_FORMAT_SUBMASK),
+          peakBuckets > 0 ? peaks.finish() : Peaks{}};
 }
 
 void writeSoundFile(const std::string& path, const std::vector<const float*>& channels, size_t frames,
