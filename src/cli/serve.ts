@@ -14,6 +14,6 @@ export function addServeCommand(program: Command): void {
       // Loaded here, not at the top: the server's modules cost every other command about a second.
       const { startServer } = await import('../server/start.js');
       const { url } = await startServer({ port: values.port, host: values.host, dataDir: values.dataDir, workers: values.workers });
-      process.stderr.write(`mixchain: serving on ${url} (API reference: ${url}/docs)\n`);
+      process.stderr.write(`mixchain: serving on ${url} (the web page: ${url}/, API reference: ${url}/docs)\n`);
     });
 }
