@@ -70,6 +70,11 @@ describe('on a bucket, in process', () => {
     const downloaded = await fetch(location);
     expect(downloaded.status).toBe(200);
     expect(Buffer.from(await downloaded.arrayBuffer()).equals(stored!)).toBe(true);
+    // ?redirect=false: the same bytes from the service itself (the web page reads them so).
+    const direct = await fetch(`${server.url}/api/v1/jobs/${job.id}/result?redirect=false`, { headers: server.auth(), redirect: 'manual' });
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('content-type')).toBe('audio/flac');
+    expect(Buffer.from(await direct.arrayBuffer()).equals(stored!)).toBe(true);
     // Read once the upload is done, the job's link is the bucket's too.
     const reread = await json(`${server.url}/api/v1/jobs/${job.id}`, { headers: server.auth() });
     expect(reread.body.result.url.startsWith(`${s3.endpoint}/${s3.bucket}/mixes/${job.id}.flac?`)).toBe(true);
