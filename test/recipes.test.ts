@@ -70,7 +70,7 @@ describe('the default recipe', () => {
 
   it('reports the original: the inputs dry at the same gains, over the same stretch', async () => {
     const recipe = loadRecipe('default');
-    const tone = { sampleRate: 44100, channels: [Float32Array.from({ length: 4 * 44100 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 44100) * (i % 44100 < 30000 ? 1 : 0.2))] };
+    const tone = { sampleRate: 44100, channels: [Float32Array.from({ length: 4 * 44100 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 44100) * (i < 66150 ? 0.05 : i % 44100 < 30000 ? 1 : 0.2))] };
     const gains = { vocalGainDb: -15, beatGainDb: -12 };
     const vocalGain = 10 ** (((recipe.gains?.vocalDb ?? 0) + gains.vocalGainDb) / 20);
     const beatGain = 10 ** (((recipe.gains?.beatDb ?? 0) + gains.beatGainDb) / 20);
@@ -87,6 +87,14 @@ describe('the default recipe', () => {
     const stretch = measureLoudness(dry.map((c) => c.subarray(66150, 66150 + 88200)), 44100);
     expect(preview.report.original.integratedLufs).toBeCloseTo(stretch.integratedLufs, 2);
     expect(preview.report.original.integratedLufs).not.toBeCloseTo(expected.integratedLufs, 1);
+    // The gains the tracks were mixed at are in the report, for a client to rebuild the original.
+    expect(preview.report.tracks.map((t) => [t.name, t.gainDb])).toEqual([['vocal', (recipe.gains?.vocalDb ?? 0) + gains.vocalGainDb], ['beat', (recipe.gains?.beatDb ?? 0) + gains.beatGainDb]]);
+    // A preview reaches the target over its own section (the pre-roll, quieter here, is not
+    // part of the measure), and its report's master is what the section measures.
+    const section = measureLoudness(preview.channels, preview.sampleRate);
+    expect(Math.abs(section.integratedLufs - -14)).toBeLessThanOrEqual(0.2);
+    expect(preview.report.master.integratedLufs).toBeCloseTo(section.integratedLufs, 1);
+    expect(preview.report.loudness?.after.integratedLufs).toBeCloseTo(section.integratedLufs, 1);
   }, 60_000);
 });
 

@@ -78,6 +78,8 @@ export interface TrackReport {
   latencySamples: number;
   /** Length out of its chain (the input plus the tail), in seconds. */
   outputSeconds: number;
+  /** The fader gain it was mixed at, in dB. */
+  gainDb: number;
   loudness: Loudness;
   warnings: string[];
 }
@@ -241,6 +243,7 @@ async function mixDown(
         inputChannels: track.audio.channels.length,
         latencySamples: output.latencySamples,
         outputSeconds: output.channels[0]!.length / sampleRate,
+        gainDb: track.gainDb ?? 0,
         warnings,
       };
       return { mixed, report };

@@ -3,7 +3,7 @@
 import { decodeAudio, writeAudio, type WriteAudioOptions } from '../audio/audio-file.js';
 import { findBundle } from '../host/bundles.js';
 import { MixchainError, invalidArgument } from '../errors.js';
-import { resolveTarget } from '../audio/loudness.js';
+import { normalizeLoudness, resolveTarget } from '../audio/loudness.js';
 import { measureLoudness, type Loudness } from '../audio/dsp.js';
 import { renderGraph, type ChainSource, type GraphAudio, type GraphReport, type GraphStage, type GraphTrack, type MixGraph } from './graph.js';
 import { checkReverbChoice, loadRecipe, roleSlots, type Recipe, type ReverbChoice, type Role } from './recipe.js';
@@ -197,10 +197,12 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
   const sampleRate = options.sampleRate ?? recipe.sampleRate ?? 44100;
   const graphStarted = (performance.now() - started) / 1000;
   progress(0.15, 'vocal');
+  const loudnessOptions = { target: target ?? 'none', ceilingDbtp } as const;
   const { channels, report } = await renderGraph(graph, {
     sampleRate,
     tail: preview ? 0 : 'auto',
-    loudness: { target: target ?? 'none', ceilingDbtp },
+    // A preview is brought to the target over its own section, not over the pre-roll with it.
+    ...(preview ? {} : { loudness: loudnessOptions }),
     ...(options.maxBlockSize === undefined ? {} : { maxBlockSize: options.maxBlockSize }),
     searchPaths,
     ...(options.chains ? { chains: options.chains } : {}),
@@ -214,6 +216,8 @@ export async function renderMix(recipeOrName: Recipe | string, inputs: MixInputs
     const from = Math.round(preview.preRollSeconds * sampleRate);
     const to = from + Math.round(preview.duration * sampleRate);
     output = channels.map((c) => c.slice(from, Math.min(to, c.length)));
+    report.loudness = normalizeLoudness(output, sampleRate, loudnessOptions);
+    report.master = report.loudness.after;
   }
   const renderSeconds = (performance.now() - started) / 1000;
   const seconds = output[0]!.length / sampleRate;
