@@ -22,6 +22,7 @@ import infoRoutes from './routes/info.js';
 import jobEventRoutes from './routes/job-events.js';
 import jobRoutes from './routes/jobs.js';
 import mixRoutes from './routes/mix.js';
+import pageRoutes from './routes/page.js';
 import recipeRoutes from './routes/recipes.js';
 import uploadRoutes from './routes/uploads.js';
 
@@ -78,6 +79,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
 
   await app.register(healthRoutes);
   await app.register(filesRoutes);
+  await app.register(pageRoutes);
   await app.register(
     async (api) => {
       await api.register(infoRoutes);
