@@ -167,6 +167,31 @@ describe('a synchronous mix', () => {
   });
 });
 
+describe('takes longer than MIXCHAIN_SYNC_MAX_SECONDS', () => {
+  it('can be previewed, a section within the bound, but not mixed whole nor past the bound', async () => {
+    const bounded = await startTestServer({ listen: true, workers: 1, syncMaxSeconds: 2 });
+    try {
+      await ready(bounded);
+      expect(vocalSeconds).toBeGreaterThan(2);
+      const vocal = (await upload(bounded, audio.vocalWav)).id;
+      const post = (body: Record<string, unknown>) =>
+        fetch(`${bounded.url}/api/v1/mix`, { method: 'POST', headers: { ...bounded.auth(), 'content-type': 'application/json' }, body: JSON.stringify({ vocal, ...body }) });
+      const whole = await post({});
+      expect(whole.status).toBe(413);
+      expect(await whole.json()).toMatchObject({ code: 'ERR_AUDIO_TOO_LONG', detail: expect.stringMatching(/at most 2 s per track .*use POST \/api\/v1\/jobs/) });
+      const tooLongSection = await post({ start: 0, duration: 3 });
+      expect(tooLongSection.status).toBe(413);
+      expect(await tooLongSection.json()).toMatchObject({ code: 'ERR_AUDIO_TOO_LONG', detail: expect.stringMatching(/preview of at most 2 s .*duration of 3 s/) });
+      const section = await post({ start: 1, duration: 1.5 });
+      expect(section.status).toBe(200);
+      const { data } = await decodeBody(new Uint8Array(await section.arrayBuffer()), 'wav');
+      expect(data.channels[0]!.length).toBe(1.5 * 44100);
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
 describe('a client that disconnects', () => {
   it('aborts its render at once', async () => {
     const beat = (await upload(server, longBeat)).id;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Type } from 'typebox';
+import { DEFAULT_MAX_SECONDS } from '../../audio/audio-file.js';
 import { MixchainError, withNames } from '../../errors.js';
 import { renderMixToFile, type MixFiles, type MixRequest } from '../../jobs/mix-job.js';
 import type { JobInput } from '../../jobs/queue.js';
@@ -87,13 +88,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const { inputs, options } = splitBody(body, ['vocal', 'beat', 'extras']);
     const keyId = keyIdOf(request);
     const ids = [inputs.vocal as string, ...(inputs.beat ? [inputs.beat as string] : []), ...((inputs.extras as string[] | undefined) ?? [])];
+    const request_ = mixRequest(options);
+    const limit = inputLimit(request_);
     const paths: string[] = [];
     for (const id of ids) {
       const { upload, path } = await uploadedFile(services.uploads, services.storage, keyId, id);
-      if (upload.durationSeconds > config.syncMaxSeconds) throw tooLongForSync(new MixchainError('ERR_AUDIO_TOO_LONG', `Upload ${id} is ${upload.durationSeconds.toFixed(1)} s long`));
+      if (upload.durationSeconds > limit) throw tooLongForSync(new MixchainError('ERR_AUDIO_TOO_LONG', `Upload ${id} is ${upload.durationSeconds.toFixed(1)} s long`));
       paths.push(path);
     }
-    const request_ = mixRequest(options);
     const extras = paths.slice(inputs.beat ? 2 : 1);
     return {
       files: { vocal: paths[0]!, ...(inputs.beat ? { beat: paths[1]! } : {}), ...(extras.length ? { extras } : {}) },
@@ -102,6 +104,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       scratch: [],
       names: new Map(paths.map((path, i) => [path, `upload ${ids[i]}`])),
     };
+  }
+
+  /**
+   * How long an input may be. A full mix renders its takes, so MIXCHAIN_SYNC_MAX_SECONDS bounds
+   * them; a preview renders only its section (and pre-roll), so any take an upload may be can be
+   * previewed, as long as the section itself is within the bound.
+   */
+  function inputLimit(request: MixRequest): number {
+    const { duration } = request;
+    if (typeof duration !== 'number') return config.syncMaxSeconds;
+    if (duration > config.syncMaxSeconds) {
+      throw new MixchainError('ERR_AUDIO_TOO_LONG', `Expected a preview of at most ${config.syncMaxSeconds} s for a synchronous mix (MIXCHAIN_SYNC_MAX_SECONDS) but got a duration of ${duration} s; use POST /api/v1/jobs`);
+    }
+    return DEFAULT_MAX_SECONDS;
   }
 
   function tooLongForSync(error: unknown): unknown {
@@ -125,7 +141,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         name: randomUUID(),
         signal: abort.signal,
         label: request.id,
-        maxSeconds: config.syncMaxSeconds,
+        maxSeconds: inputLimit(gathered.request),
       });
     } catch (error) {
       outcome = error instanceof MixchainError ? error.code : 'ERR_RENDER_FAILED';
