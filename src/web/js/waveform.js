@@ -5,6 +5,8 @@ import WaveSurfer from '/vendor/wavesurfer.esm.js';
 import RegionsPlugin from '/vendor/regions.esm.js';
 
 const COLORS = { wave: '#4a5568', region: 'rgba(37, 99, 235, 0.22)' };
+// The page's CSP allows no inline style but this nonce's: wavesurfer puts it on its <style>.
+const cspNonce = document.querySelector('meta[name="csp-nonce"]')?.content ?? '';
 
 /** The server's min/max per bucket as one interleaved channel: wavesurfer draws its extent. */
 function interleave({ min, max }) {
@@ -35,6 +37,7 @@ export function drawWaveform(container, upload, section = null) {
     peaks: [interleave(upload.peaks)],
     duration: upload.durationSeconds,
     plugins: regions ? [regions] : [],
+    cspNonce,
   });
   let region = null;
   surfer.once('redrawcomplete', () => container.setAttribute('data-drawn', 'true'));
