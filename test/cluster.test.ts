@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAudio } from '../src/audio/audio-file.js';
 import { synthesizeBeat } from '../src/demo/material.js';
+import { callApi, uploadThroughApi, type CallInit } from './fixtures/api-client.js';
 import { startRedis, type RedisFixture } from './fixtures/redis.js';
 import { startS3, type S3Fixture } from './fixtures/s3.js';
 import { killServers, mixchainWith, startServe, until, type ServeProcess } from './fixtures/serve-process.js';
@@ -37,26 +38,8 @@ let key: string;
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-async function call(node: ServeProcess, path: string, init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { authorization: `Bearer ${init.key ?? key}`, ...init.headers };
-  let body: BodyInit | undefined;
-  if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  // Bounded, so a request held by a node fails the test with its path instead of at the test's timeout.
-  const response = await fetch(`${node.url}/api/v1${path}`, { method: init.method ?? 'GET', headers, signal: AbortSignal.timeout(30_000), ...(body ? { body } : {}) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : null };
-}
-
-async function uploadTo(node: ServeProcess, path: string, as = key): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(path)]), basename(path));
-  const response = await fetch(`${node.url}/api/v1/uploads/media`, { method: 'POST', headers: { authorization: `Bearer ${as}` }, body: form });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
+const call = (node: ServeProcess, path: string, init: Omit<CallInit, 'key'> & { key?: string } = {}) => callApi(node.url, path, { ...init, key: init.key ?? key });
+const uploadTo = (node: ServeProcess, path: string, as = key) => uploadThroughApi(node.url, path, as);
 
 /** Waits until every job is finished (as `node` answers) and returns them. */
 async function allFinished(node: ServeProcess, ids: string[], timeoutMs = 120_000, as = key): Promise<any[]> {

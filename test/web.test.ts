@@ -6,14 +6,15 @@
 // the API's errors are shown with what to do; every control has its name and works from the
 // keyboard. Everything is awaited on what the page shows (DOM states, responses, downloads),
 // never on sleeps. Screenshots of the main states land in test/artifacts/ (not committed).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Locator, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeAudio } from '../src/audio/audio-file.js';
 import { synthesizeBeat } from '../src/demo/material.js';
+import { callApi, uploadThroughApi, type CallInit } from './fixtures/api-client.js';
 import { DESKTOP, PHONE, launchBrowser, openPage, screenshot, type OpenPage } from './fixtures/browser.js';
 import { killServers, startServe, until, type ServeProcess } from './fixtures/serve-process.js';
 import { makeAudio, type AudioFixtures } from './fixtures/server.js';
@@ -36,25 +37,8 @@ let browser: Browser;
 let opened: OpenPage[] = [];
 let expectedErrors: RegExp[] = [];
 
-async function call(path: string, init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { authorization: `Bearer ${init.key ?? key}`, ...init.headers };
-  let body: BodyInit | undefined;
-  if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  const response = await fetch(`${server.url}/api/v1${path}`, { method: init.method ?? 'GET', headers, signal: AbortSignal.timeout(30_000), ...(body ? { body } : {}) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : null };
-}
-
-async function uploadThroughApi(path: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(path)]), basename(path));
-  const response = await fetch(`${server.url}/api/v1/uploads/media`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
+const call = (path: string, init: Omit<CallInit, 'key'> = {}) => callApi(server.url, path, { ...init, key });
+const uploadToServer = (path: string) => uploadThroughApi(server.url, path, key);
 
 /** The key's newest job as the API reports it. */
 async function newestJob(): Promise<any> {
@@ -433,7 +417,7 @@ describe('the web page in chromium', () => {
     await enterKey(busyPage);
     await uploadBoth(busyPage, audio.vocalWav, audio.beatWav);
     await chooseSection(busyPage);
-    const [vocal, beat] = [await uploadThroughApi(audio.vocalWav), await uploadThroughApi(longBeat)];
+    const [vocal, beat] = [await uploadToServer(audio.vocalWav), await uploadToServer(longBeat)];
     const occupying = new AbortController();
     const occupied = fetch(`${server.url}/api/v1/mix`, {
       method: 'POST',
