@@ -19,6 +19,7 @@ import type { UploadStore } from '../storage/uploads.js';
 import type { ServerConfig } from './config.js';
 import { JobDeliveries } from './job-deliveries.js';
 import { contentTypeOf } from '../storage/content-types.js';
+import { OpenedParts } from './opened-parts.js';
 import { openQueue, openRecords } from './records.js';
 import { openRendering, openStorage, type Log } from './rendering.js';
 import { jobView } from './views.js';
@@ -69,84 +70,87 @@ function forwardMetadata(job: JobRecord): Record<string, string> {
 }
 
 export async function openServices(config: ServerConfig, log: Log): Promise<Services> {
-  const records = await openRecords(config);
-  const { db, redis, keys, uploads, deliveries, webhooks, watermarks } = records;
-  const storage = await openStorage(config, db, log);
-  const queue = await openQueue(config, records, config.workers > 0);
-  const rendering = openRendering(config, queue, uploads, storage, log);
-  const pool = rendering?.pool ?? null;
-  const runner = rendering?.runner ?? null;
-  const retention = { jobDays: config.jobRetentionDays, uploadDays: config.uploadRetentionDays };
-  const clean = () =>
-    cleanUp(queue, uploads, storage, retention, new Date(), (jobId) => deliveries.removeForJob(jobId)).then(
-      (removed) => (removed.jobs || removed.uploads) && log('info', 'retention cleanup', removed),
-      (error: unknown) => log('error', 'retention cleanup failed', { err: error }),
-    );
-  const dispatcher = new DeliveryDispatcher(
-    deliveries,
-    {
-      webhookSecret: (keyId) => webhooks.secret(keyId),
-      forward: config.forward ? { url: config.forward.url, apiKey: config.forward.apiKey } : null,
-      forwardFile: async (keyId, jobId) => {
-        const job = await queue.get(keyId, jobId);
-        const path = job?.result ? await storage.localPath(job.result.key) : null;
-        if (!job?.result || !path) return null;
-        return { path, filename: `mix-${job.id}.${job.result.format}`, contentType: contentTypeOf(job.result.format), metadata: forwardMetadata(job) };
+  // A part that fails to open (or a start that fails) closes those opened before it.
+  const parts = new OpenedParts();
+  return parts.start(async () => {
+    const records = await parts.add(openRecords(config), (opened) => opened.close());
+    const { db, redis, keys, uploads, deliveries, webhooks, watermarks } = records;
+    const storage = await parts.add(openStorage(config, db, log), (opened) => opened.close());
+    const queue = await parts.add(openQueue(config, records, config.workers > 0), (opened) => opened.close());
+    const rendering = await parts.add(openRendering(config, queue, uploads, storage, log), (opened) => opened?.pool.close());
+    const pool = rendering?.pool ?? null;
+    const runner = rendering?.runner ?? null;
+    const retention = { jobDays: config.jobRetentionDays, uploadDays: config.uploadRetentionDays };
+    const clean = () =>
+      cleanUp(queue, uploads, storage, retention, new Date(), (jobId) => deliveries.removeForJob(jobId)).then(
+        (removed) => (removed.jobs || removed.uploads) && log('info', 'retention cleanup', removed),
+        (error: unknown) => log('error', 'retention cleanup failed', { err: error }),
+      );
+    const dispatcher = new DeliveryDispatcher(
+      deliveries,
+      {
+        webhookSecret: (keyId) => webhooks.secret(keyId),
+        forward: config.forward ? { url: config.forward.url, apiKey: config.forward.apiKey } : null,
+        forwardFile: async (keyId, jobId) => {
+          const job = await queue.get(keyId, jobId);
+          const path = job?.result ? await storage.localPath(job.result.key) : null;
+          if (!job?.result || !path) return null;
+          return { path, filename: `mix-${job.id}.${job.result.format}`, contentType: contentTypeOf(job.result.format), metadata: forwardMetadata(job) };
+        },
       },
-    },
-    {
-      allowPrivate: config.allowPrivateTargets,
-      webhookSchedule: config.webhookScheduleMs,
-      forwardSchedule: config.forwardScheduleMs,
-      webhookTimeoutMs: config.webhookTimeoutSeconds * 1000,
-      forwardTimeoutMs: config.forwardTimeoutSeconds * 1000,
-      concurrency: 4,
-    },
-    log,
-  );
-  await clean();
-  const hourly = setInterval(() => void clean(), HOUR_MS);
-  hourly.unref();
-  if (!pool) log('warn', `no render workers (MIXCHAIN_WORKERS=0 on ${cpus().length} cores): jobs stay queued and synchronous mixes are refused`);
+      {
+        allowPrivate: config.allowPrivateTargets,
+        webhookSchedule: config.webhookScheduleMs,
+        forwardSchedule: config.forwardScheduleMs,
+        webhookTimeoutMs: config.webhookTimeoutSeconds * 1000,
+        forwardTimeoutMs: config.forwardTimeoutSeconds * 1000,
+        concurrency: 4,
+      },
+      log,
+    );
+    await clean();
+    const hourly = await parts.add(setInterval(() => void clean(), HOUR_MS).unref(), (timer) => clearInterval(timer));
+    if (!pool) log('warn', `no render workers (MIXCHAIN_WORKERS=0 on ${cpus().length} cores): jobs stay queued and synchronous mixes are refused`);
 
-  const services: Services = {
-    config,
-    db,
-    redis,
-    keys,
-    uploads,
-    storage,
-    links: FileLinks.inDataDir(config.dataDir),
-    queue,
-    deliveries,
-    dispatcher,
-    webhooks,
-    jobDeliveries: null as unknown as JobDeliveries,
-    origin: config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
-    pool,
-    runner,
-    startedAt: Date.now(),
-    draining: false,
-    async close() {
-      services.draining = true;
-      clearInterval(hourly);
-      await runner?.stop(config.shutdownGraceSeconds * 1000);
-      await pool?.close();
-      // Jobs that ended during the grace are handed over before the dispatcher stops; what it
-      // has not sent is sent by the next start.
-      await jobDeliveries.idle();
-      jobDeliveries.stop();
-      await dispatcher.close();
-      await storage.close();
-      await queue.close();
-      await records.close();
-    },
-  };
-  // Webhooks carry the job as the API shows it, links made against the service's public origin.
-  const jobDeliveries = new JobDeliveries({ watermarks, queue, dispatcher, webhooks, forward: config.forward, describe: (job) => jobView(services.origin, services, job), log });
-  services.jobDeliveries = jobDeliveries;
-  await jobDeliveries.start();
-  await dispatcher.start();
-  await runner?.start();
-  return services;
+    const services: Services = {
+      config,
+      db,
+      redis,
+      keys,
+      uploads,
+      storage,
+      links: FileLinks.inDataDir(config.dataDir),
+      queue,
+      deliveries,
+      dispatcher,
+      webhooks,
+      jobDeliveries: null as unknown as JobDeliveries,
+      origin: config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+      pool,
+      runner,
+      startedAt: Date.now(),
+      draining: false,
+      async close() {
+        services.draining = true;
+        clearInterval(hourly);
+        await runner?.stop(config.shutdownGraceSeconds * 1000);
+        await pool?.close();
+        // Jobs that ended during the grace are handed over before the dispatcher stops; what it
+        // has not sent is sent by the next start.
+        await jobDeliveries.idle();
+        jobDeliveries.stop();
+        await dispatcher.close();
+        await storage.close();
+        await queue.close();
+        await records.close();
+      },
+    };
+    // Webhooks carry the job as the API shows it, links made against the service's public origin.
+    const jobDeliveries = new JobDeliveries({ watermarks, queue, dispatcher, webhooks, forward: config.forward, describe: (job) => jobView(services.origin, services, job), log });
+    services.jobDeliveries = jobDeliveries;
+    await parts.add(jobDeliveries.start(), () => jobDeliveries.stop());
+    await parts.add(dispatcher.start(), () => dispatcher.close());
+    await runner?.start();
+    return services;
+  });
 }

@@ -15,6 +15,7 @@ import type { AppOptions } from './app.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import errors from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
+import { OpenedParts } from './opened-parts.js';
 import { checkReady } from './readiness.js';
 import { openQueue, openRecords, type Records } from './records.js';
 import { openRendering, openStorage } from './rendering.js';
@@ -48,44 +49,48 @@ export async function buildWorker(options: AppOptions = {}): Promise<FastifyInst
   const log = app.log.child({ component: 'worker' });
   const write = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => log[level](fields ?? {}, message);
 
-  const records = await openRecords(config);
-  const queue = await openQueue(config, records, true);
-  const storage = await openStorage(config, records.db, write);
-  const { pool, runner } = openRendering(config, queue, records.uploads, storage, write)!;
-  let closing: Promise<void> | null = null;
-  const node: RenderNode = {
-    config,
-    records,
-    storage,
-    queue,
-    pool,
-    runner,
-    draining: false,
-    close() {
-      node.draining = true;
-      closing ??= (async () => {
-        await runner.stop(config.shutdownGraceSeconds * 1000);
-        await pool.close();
-        await storage.close();
-        await queue.close();
-        await records.close();
-      })();
-      return closing;
-    },
-  };
-  app.decorate('renderNode', node);
-  app.addHook('preClose', async () => void node.close());
-  app.addHook('onClose', async () => node.close());
+  // A part that fails to open closes those opened before it.
+  const parts = new OpenedParts();
+  return parts.start(async () => {
+    const records = await parts.add(openRecords(config), (opened) => opened.close());
+    const queue = await parts.add(openQueue(config, records, true), (opened) => opened.close());
+    const storage = await parts.add(openStorage(config, records.db, write), (opened) => opened.close());
+    const { pool, runner } = await parts.add(openRendering(config, queue, records.uploads, storage, write)!, (opened) => opened.pool.close());
+    let closing: Promise<void> | null = null;
+    const node: RenderNode = {
+      config,
+      records,
+      storage,
+      queue,
+      pool,
+      runner,
+      draining: false,
+      close() {
+        node.draining = true;
+        closing ??= (async () => {
+          await runner.stop(config.shutdownGraceSeconds * 1000);
+          await pool.close();
+          await storage.close();
+          await queue.close();
+          await records.close();
+        })();
+        return closing;
+      },
+    };
+    app.decorate('renderNode', node);
+    app.addHook('preClose', async () => void node.close());
+    app.addHook('onClose', async () => node.close());
 
-  await app.register(errors);
-  await app.register(metrics, { source: { queue, pool, storage, deliveries: null } });
-  app.get('/livez', async () => ({ status: 'ok' as const }));
-  app.get('/readyz', async () => {
-    checkReady({ draining: node.draining, db: records.db, redis: records.redis, pool });
-    return { status: 'ready' as const };
+    await app.register(errors);
+    await app.register(metrics, { source: { queue, pool, storage, deliveries: null } });
+    app.get('/livez', async () => ({ status: 'ok' as const }));
+    app.get('/readyz', async () => {
+      checkReady({ draining: node.draining, db: records.db, redis: records.redis, pool });
+      return { status: 'ready' as const };
+    });
+    await runner.start();
+    return app;
   });
-  await runner.start();
-  return app;
 }
 
 /** Builds the render node, listens, and shuts down gracefully on SIGTERM/SIGINT. */
