@@ -7,6 +7,7 @@
 // Stopping abandons what is in flight: the next start sends it again (one process), or another
 // node once its lease runs out (shared).
 import { MixchainError } from '../errors.js';
+import type { Log } from '../log.js';
 import { describeError } from '../sync/storage.js';
 import { shownTarget, type AttemptOutcome, type DeliveryKind, type DeliveryRecord, type DeliveryStore, type DeliveryTask, type NewDelivery } from './delivery-store.js';
 import { sendForward } from './forward.js';
@@ -14,7 +15,6 @@ import { sendRequest, type OutboundResponse } from './http-client.js';
 import { displayTarget, parseTarget } from './targets.js';
 import { sendWebhook } from './webhook.js';
 
-export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export interface DispatcherOptions {
   /** Targets may be private, loopback or link-local addresses. */

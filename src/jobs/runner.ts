@@ -3,6 +3,7 @@
 // cancelled. On shutdown it stops claiming, gives running jobs the grace, then aborts what is
 // left and puts it back in the queue for the next start.
 import { MixchainError } from '../errors.js';
+import type { Log } from '../log.js';
 import type { JobQueue, JobRecord, JobResult } from './queue.js';
 
 export interface JobContext {
@@ -28,7 +29,6 @@ interface Running {
   done: Promise<void>;
 }
 
-type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export class JobRunner {
   private readonly running = new Map<string, Running>();

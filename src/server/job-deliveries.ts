@@ -8,7 +8,7 @@ import type { KeyWebhooks } from '../delivery/key-webhooks.js';
 import { FINISHED_STATUSES, type JobQueue, type JobRecord } from '../jobs/queue.js';
 import type { Watermarks } from '../storage/watermarks.js';
 import type { ForwardConfig } from './config.js';
-import type { Log } from './services.js';
+import type { Log } from '../log.js';
 
 export interface JobDeliveryDeps {
   watermarks: Watermarks;

@@ -2,6 +2,7 @@
 // (local disk, or the bucket behind this node's cache) and the render pool with the job runner on
 // it, which takes jobs from the queue whenever a worker is free.
 import { mixJobHandler } from '../jobs/mix-job.js';
+import type { Log } from '../log.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { JobRunner } from '../jobs/runner.js';
 import type { PluginOutput } from '../pool/options.js';
@@ -13,7 +14,6 @@ import type { Storage } from '../storage/storage.js';
 import type { UploadStore } from '../storage/uploads.js';
 import type { ServerConfig } from './config.js';
 
-export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 /** The configured storage, started (a bucket's uploader resumes its queue). */
 export async function openStorage(config: ServerConfig, db: Db, log: Log): Promise<Storage> {

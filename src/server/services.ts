@@ -21,10 +21,10 @@ import { JobDeliveries } from './job-deliveries.js';
 import { contentTypeOf } from '../storage/content-types.js';
 import { OpenedParts } from './opened-parts.js';
 import { openQueue, openRecords } from './records.js';
-import { openRendering, openStorage, type Log } from './rendering.js';
+import type { Log } from '../log.js';
+import { openRendering, openStorage } from './rendering.js';
 import { jobView } from './views.js';
 
-export type { Log } from './rendering.js';
 
 export interface Services {
   config: ServerConfig;

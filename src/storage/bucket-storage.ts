@@ -14,6 +14,7 @@ import { dirname, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MixchainError } from '../errors.js';
+import type { Log } from '../log.js';
 import { attachment, contentTypeOf } from './content-types.js';
 import { createStorageClient, describeError, withRetries, type ClientTimeouts } from '../sync/storage.js';
 import type { BucketConfig } from './bucket-config.js';
@@ -25,7 +26,6 @@ import { UploadQueue, type BucketTask } from './upload-queue.js';
 
 export type { BucketConfig } from './bucket-config.js';
 
-export type StorageLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 // Fixed part size: R2 wants every part but the last of one size. Each upload buffers at most
 // PART_SIZE * PART_QUEUE bytes, and TASKS_AT_ONCE uploads run side by side.
@@ -73,7 +73,7 @@ export class BucketStorage implements Storage {
   constructor(
     private readonly config: BucketConfig,
     private readonly db: Db,
-    private readonly log: StorageLog = () => {},
+    private readonly log: Log = () => {},
     timeouts: ClientTimeouts = DEFAULT_TIMEOUTS,
   ) {
     this.scratchDir = join(config.cacheDir, '.incoming');
