@@ -50,7 +50,14 @@ describe('the web page', () => {
       expect(served.headers['content-type']).toMatch(/javascript/);
       expect(served.body).toBe(readFileSync(new URL(`../node_modules/wavesurfer.js/${source}`, import.meta.url), 'utf8'));
     }
-    for (const url of ['/vendor/wavesurfer.cjs', '/vendor/package.json', '/vendor/..%2Fpackage.json', '/vendor/plugins%2Fregions.cjs', '/web/..%2F..%2Fpackage.json', '/web/../../package.json', '/web/nothing.js']) {
+    // The page's own files revalidate on every load (the page and its modules change together).
+    const style = await get('/web/style.css');
+    expect(style.statusCode).toBe(200);
+    expect(style.headers['cache-control']).toBe('public, max-age=0');
+    expect(style.headers.etag).toBeTruthy();
+    expect((await server.app.inject({ url: '/web/style.css', headers: { 'if-none-match': String(style.headers.etag) } })).statusCode).toBe(304);
+    // Only / serves the page (with its nonce); not /web/index.html.
+    for (const url of ['/web/index.html', '/web/index%2Ehtml', '/web/./index.html', '/vendor/wavesurfer.cjs', '/vendor/package.json', '/vendor/..%2Fpackage.json', '/vendor/plugins%2Fregions.cjs', '/web/..%2F..%2Fpackage.json', '/web/../../package.json', '/web/nothing.js']) {
       const refused = await get(url);
       expect(refused.statusCode, url).toBe(404);
       expect(refused.headers['content-type'], url).toMatch(/^application\/problem\+json/);

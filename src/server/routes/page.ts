@@ -42,7 +42,19 @@ export default async function pageRoutes(app: FastifyInstance) {
   // Helmet's defaults would add upgrade-insecure-requests, which breaks a service reached over
   // plain HTTP on a private network; the directives are therefore spelt out in full.
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP } });
-  await app.register(fastifyStatic, { root: pageFolder, prefix: '/web/', index: false, wildcard: true, cacheControl: true, maxAge: '1h' });
+  // Revalidated on every use (max-age=0 with an ETag, answered 304 while unchanged): the page at
+  // `/` is never cached, so its modules must not be an hour older than it after an upgrade.
+  // index.html is served at `/` only, where it carries its nonce; not here without one.
+  await app.register(fastifyStatic, {
+    root: pageFolder,
+    prefix: '/web/',
+    index: false,
+    wildcard: true,
+    cacheControl: true,
+    maxAge: 0,
+    etag: true,
+    allowedPath: (pathName) => pathName !== '/index.html',
+  });
   const hide = { schema: { hide: true } };
   // Read once: the page is part of the installed package.
   const page = readFileSync(join(pageFolder, 'index.html'), 'utf8');

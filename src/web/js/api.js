@@ -1,16 +1,17 @@
 // The API as the page uses it: the key from the browser's storage on every request, and every
 // refusal turned into an ApiError carrying the problem+json body and the Retry-After header.
+import { load, remove, store } from './storage.js';
 
 const BASE = '/api/v1';
 const KEY_ITEM = 'mixchain.apiKey';
 
 export function getKey() {
-  return localStorage.getItem(KEY_ITEM) ?? '';
+  return load(KEY_ITEM) ?? '';
 }
 
 export function setKey(key) {
-  if (key) localStorage.setItem(KEY_ITEM, key);
-  else localStorage.removeItem(KEY_ITEM);
+  if (key) store(KEY_ITEM, key);
+  else remove(KEY_ITEM);
 }
 
 /** A refusal by the API (status > 0) or a request that got no answer (status 0). */
@@ -27,7 +28,7 @@ export class ApiError extends Error {
 }
 
 /** Seconds from a Retry-After header: a number of seconds or an HTTP date. */
-export function parseRetryAfter(value) {
+function parseRetryAfter(value) {
   if (!value) return null;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const when = Date.parse(value);

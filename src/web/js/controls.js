@@ -5,30 +5,41 @@ import { $ } from './dom.js';
 import { UserError } from './messages.js';
 
 const PRESET_NAMES = { streaming: 'streaming', apple: 'Apple Music', podcast: 'podcast', broadcast: 'broadcast (EBU R 128)', none: 'none (leave as is)' };
+/** What the page offers when /info could not be read: the API's default target. */
+const FALLBACK_PRESETS = { streaming: -14 };
 
-/** Fills the preset list from /info's loudnessPresets and ties it to the number. */
+function option(value, text) {
+  const element = document.createElement('option');
+  element.value = value;
+  element.textContent = text;
+  return element;
+}
+
+/** Fills the reverb list from /info's reverbChoices, "none" first; without them, the page's own list stays. */
+export function setUpReverb(choices) {
+  if (!Array.isArray(choices) || !choices.length) return;
+  const select = $('reverb');
+  const names = ['none', ...choices.filter((name) => name !== 'none')];
+  select.replaceChildren(...names.map((name) => option(name, name)));
+  select.value = 'none';
+}
+
+/** Fills the preset list from /info's loudnessPresets (null: the fallback) and ties it to the number. */
 export function setUpLoudness(presets) {
+  const table = presets ?? FALLBACK_PRESETS;
   const select = $('lufs-preset');
   const number = $('lufs');
-  const entries = Object.entries(presets ?? { streaming: -14 });
-  const options = entries.map(([name, lufs]) => {
-    const option = document.createElement('option');
-    option.value = name;
-    option.textContent = lufs === null ? PRESET_NAMES[name] ?? name : `${PRESET_NAMES[name] ?? name} (${lufs} LUFS)`;
-    return option;
-  });
-  const custom = document.createElement('option');
-  custom.value = 'custom';
-  custom.textContent = 'custom (the number)';
-  select.replaceChildren(...options, custom);
-  select.value = entries.some(([name]) => name === 'streaming') ? 'streaming' : entries[0]?.[0] ?? 'custom';
+  const entries = Object.entries(table);
+  const options = entries.map(([name, lufs]) => option(name, lufs === null ? (PRESET_NAMES[name] ?? name) : `${PRESET_NAMES[name] ?? name} (${lufs} LUFS)`));
+  select.replaceChildren(...options, option('custom', 'custom (the number)'));
+  select.value = Object.hasOwn(table, 'streaming') ? 'streaming' : (entries[0]?.[0] ?? 'custom');
 
   const fromPreset = () => {
-    const lufs = presets?.[select.value];
     if (select.value === 'custom') {
       number.disabled = false;
       return;
     }
+    const lufs = table[select.value];
     number.disabled = lufs === null;
     number.value = lufs === null ? '' : String(lufs);
   };
@@ -36,7 +47,7 @@ export function setUpLoudness(presets) {
   // Typing a number makes it the target: the preset it matches (by name first), else custom.
   number.addEventListener('input', () => {
     const value = Number(number.value);
-    if (select.value !== 'custom' && presets?.[select.value] === value) return;
+    if (select.value !== 'custom' && table[select.value] === value) return;
     const match = entries.find(([, lufs]) => lufs === value);
     select.value = match && number.value !== '' ? match[0] : 'custom';
   });
@@ -53,15 +64,15 @@ function numberFrom(id, label, min, max, unit) {
   return value;
 }
 
-/** The mix options as the API takes them (without the inputs). */
-export function readOptions() {
+/** The mix options as the API takes them (without the inputs); the beat's gain only with a beat. */
+export function readOptions({ withBeat }) {
   const preset = $('lufs-preset').value;
   return {
     reverb: $('reverb').value,
     doubler: $('doubler').checked,
     robot: $('robot').checked,
     vocalGainDb: numberFrom('vocal-gain', 'Vocal gain', -60, 24, 'dB'),
-    beatGainDb: numberFrom('beat-gain', 'Beat gain', -60, 24, 'dB'),
+    ...(withBeat ? { beatGainDb: numberFrom('beat-gain', 'Beat gain', -60, 24, 'dB') } : {}),
     lufs: preset === 'custom' ? numberFrom('lufs', 'Loudness target', -70, 0, 'LUFS') : preset,
   };
 }

@@ -1,15 +1,16 @@
 // A job's Server-Sent Events read with fetch streaming (EventSource cannot send the key). A
 // dropped connection is resumed with Last-Event-ID, so nothing is missed or repeated; a stream
 // that ends without a final event (a proxy closing it, a restart) is checked against GET
-// /jobs/:id before reconnecting, and a stream silent past three heartbeats is treated as dropped.
+// /jobs/:id before reconnecting, a stream silent past three heartbeats is treated as dropped, and
+// a connection refused with a Retry-After (429, 503) waits that long before the next.
 import { ApiError, apiFetch, apiJson } from './api.js';
+import { retryPause, sleep } from './retry.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 const SILENCE_MS = 45_000;
-const RETRY_MS = [1000, 2000, 5000, 10_000];
 
 /** Splits a text/event-stream into events: { type, data, id }. */
-export function eventParser(onEvent) {
+function eventParser(onEvent) {
   let buffer = '';
   let event = { type: 'message', data: [], id: null };
   return (chunk) => {
@@ -36,28 +37,37 @@ export function eventParser(onEvent) {
 /** Worth another try: no answer, rate limited, or the server's trouble; other refusals are final. */
 const retryable = (error) => error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
 
-const sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+const stopped = () => new DOMException('Stopped following the job', 'AbortError');
 
-/** Reads one connection; resolves to the final job, or null when the stream ended without one. */
+/**
+ * Reads one connection. Resolves to { final, retryAfter }: the final job, or null when the
+ * stream ended without one; and the seconds a refused connection was told to wait, or null.
+ */
 async function readStream(jobId, lastEventId, { onProgress, onEventId, signal }) {
   const silence = new AbortController();
   const abortAll = () => silence.abort();
   signal?.addEventListener('abort', abortAll, { once: true });
   let watchdog = setTimeout(abortAll, SILENCE_MS);
+  let reader = null;
+  // Only the connection's own failures count as a drop (the caller checks the job and
+  // reconnects); what the page's handlers throw is a fault of the page and goes on up.
+  const dropped = (error) => {
+    if (signal?.aborted) throw stopped();
+    if (error instanceof ApiError && !retryable(error)) throw error;
+    return { final: null, retryAfter: error?.retryAfter ?? null };
+  };
   try {
-    const response = await apiFetch(`/jobs/${encodeURIComponent(jobId)}/events`, {
-      headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) },
-      signal: silence.signal,
-      cache: 'no-store',
-    });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let response;
+    try {
+      response = await apiFetch(`/jobs/${encodeURIComponent(jobId)}/events`, {
+        headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) },
+        signal: silence.signal,
+        cache: 'no-store',
+      });
+    } catch (error) {
+      return dropped(error);
+    }
+    reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let final = null;
     const parse = eventParser((event) => {
       if (event.id) onEventId(event.id);
@@ -66,22 +76,22 @@ async function readStream(jobId, lastEventId, { onProgress, onEventId, signal })
       else if (event.type === 'progress') onProgress(data);
     });
     while (final === null) {
-      const { value, done } = await reader.read();
-      if (done) break;
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        return dropped(error);
+      }
+      if (chunk.done) break;
       clearTimeout(watchdog);
       watchdog = setTimeout(abortAll, SILENCE_MS);
-      parse(value);
+      parse(chunk.value);
     }
-    reader.cancel().catch(() => {});
-    return final;
-  } catch (error) {
-    // A cut or a silent connection: the caller checks the job and reconnects. Refusals are final.
-    if (error instanceof ApiError && !retryable(error)) throw error;
-    if (signal?.aborted) throw new DOMException('Stopped following the job', 'AbortError');
-    return null;
+    return { final, retryAfter: null };
   } finally {
     clearTimeout(watchdog);
     signal?.removeEventListener('abort', abortAll);
+    reader?.cancel().catch(() => {});
   }
 }
 
@@ -93,22 +103,25 @@ export async function followJob(jobId, { onProgress, onReconnecting = () => {}, 
   let lastEventId = null;
   for (let attempt = 0; ; attempt++) {
     const before = lastEventId;
-    const final = await readStream(jobId, lastEventId, { onProgress, onEventId: (id) => (lastEventId = id), signal });
+    const { final, retryAfter } = await readStream(jobId, lastEventId, { onProgress, onEventId: (id) => (lastEventId = id), signal });
     if (final) return final;
     // A connection that delivered something was healthy: the next wait starts short again.
     if (lastEventId !== before) attempt = 0;
-    if (signal?.aborted) throw new DOMException('Stopped following the job', 'AbortError');
-    // The stream ended early: the job may have finished meanwhile, or the server may be away.
-    let wait = null;
-    try {
-      const job = await apiJson(`/jobs/${encodeURIComponent(jobId)}`, { signal });
-      if (FINAL.has(job.status)) return job;
-      onProgress({ progress: job.progress, stage: job.status === 'queued' ? 'queued' : job.stage, attempt: job.attempts });
-    } catch (error) {
-      if (error?.name === 'AbortError' || !retryable(error)) throw error;
-      wait = error.retryAfter;
+    // Told when to come back (429, 503): that wait, and no other request before it. Else the
+    // stream ended early: the job may have finished meanwhile, or the server may be away.
+    let wait = retryAfter;
+    if (wait === null) {
+      try {
+        const job = await apiJson(`/jobs/${encodeURIComponent(jobId)}`, { signal });
+        if (FINAL.has(job.status)) return job;
+        onProgress({ progress: job.progress, stage: job.status === 'queued' ? 'queued' : job.stage, attempt: job.attempts });
+      } catch (error) {
+        if (error?.name === 'AbortError' || !retryable(error)) throw error;
+        wait = error.retryAfter;
+      }
     }
     onReconnecting();
-    await sleep(wait !== null ? wait * 1000 : RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)], signal);
+    await sleep(wait !== null ? wait * 1000 : retryPause(attempt), signal);
+    if (signal?.aborted) throw stopped();
   }
 }

@@ -1,33 +1,27 @@
 // The page's wiring: the key, the two tracks and the section, Preview (a synchronous mix of the
-// section) and Mix (a job), and what a finished mix feeds: the figures, the downloads and the A/B
-// player, whose "original" is rebuilt here from the user's own files.
-import { apiFetch, apiJson, getInfo, getKey, setKey } from './api.js';
-import { decodeBytes, decodeFile } from './audio.js';
-import { readOptions, setUpLoudness } from './controls.js';
-import { Downloads, resultPath } from './downloads.js';
-import { clearFigures, showFigures } from './figures.js';
-import { JobTracker, forgetJob, rememberedJob } from './job.js';
+// section) and Mix (a job), the recent jobs, and the results they feed (results.js).
+import { apiJson, getInfo, getKey, setKey } from './api.js';
+import { decodeFile } from './audio.js';
+import { readOptions, setUpLoudness, setUpReverb } from './controls.js';
+import { Downloads } from './downloads.js';
+import { forgetJob, isRunning, JobTracker, rememberedJob } from './job.js';
 import { clearAlert, clearKeyAlert, say, showError, UserError } from './messages.js';
-import { buildOriginal } from './original.js';
 import { $, isUnavailable, setUnavailable } from './dom.js';
 import { ABPlayer } from './player.js';
 import { refreshRecent, shortId } from './recent.js';
+import { Results } from './results.js';
 import { loudestSection, MAX_SECTION_SECONDS, sectionInputs } from './section.js';
 import { Track } from './tracks.js';
 
 const seconds = (s) => `${s.toFixed(1)} s`;
 
 let info = null;
-/** The Files behind this page's uploads, by upload id: what the original is built from. */
-const localFiles = new Map();
-/** What the player holds: { jobId, report, options, mixed } (mixed: the decoded result). */
-let current = null;
 let previewing = false;
 let submitting = false;
 
 // ---- tracks and section -------------------------------------------------------------------
 
-const section = sectionInputs({ startInput: $('section-start'), lengthInput: $('section-length'), onChange: () => sectionMoved() });
+const section = sectionInputs({ startInput: $('section-start'), lengthInput: $('section-length'), onChange: () => results.sectionMoved() });
 
 function trackElements(name) {
   return {
@@ -36,25 +30,62 @@ function trackElements(name) {
     progress: $(`${name}-progress`),
     info: $(`${name}-info`),
     waveform: document.querySelector(`[data-testid="waveform-${name}"]`),
+    remove: $(`${name}-remove`),
   };
 }
 
+// The tracks are disabled only while there is no key.
+const unavailable = () => 'Enter your API key first: the tracks take files once it is in.';
+
 const vocal = new Track('Vocal', trackElements('vocal'), {
   limits: () => info?.limits,
+  // Preselected once per upload, then drawn as the region and set in the inputs (onWaveform).
   section: (upload) => {
     const { start, length } = loudestSection(upload.peaks, upload.durationSeconds);
     return { start, end: start + length, maxLength: MAX_SECTION_SECONDS, onChange: (s, e) => section.fromRegion(s, e) };
   },
-  onWaveform: (waveform) => section.reset(vocal.upload.durationSeconds, loudestSection(vocal.upload.peaks, vocal.upload.durationSeconds), waveform),
+  onWaveform: (waveform, region) => section.reset(vocal.upload.durationSeconds, { start: region.start, length: region.end - region.start }, waveform),
   onChange: tracksChanged,
+  unavailable,
 });
-const beat = new Track('Beat', trackElements('beat'), { limits: () => info?.limits, onChange: tracksChanged });
+const beat = new Track('Beat', trackElements('beat'), { limits: () => info?.limits, onChange: tracksChanged, unavailable });
 
 function tracksChanged() {
-  for (const track of [vocal, beat]) if (track.upload) localFiles.set(track.upload.id, track.file);
   if (!vocal.upload) section.clear();
   updateAvailability();
 }
+
+/** The File behind one of the current uploads. */
+function trackFile(id) {
+  return [vocal, beat].find((track) => track.upload?.id === id)?.file ?? null;
+}
+
+// ---- results and the job ------------------------------------------------------------------
+
+const player = new ABPlayer({
+  playButton: $('play'),
+  versions: $('ab'),
+  originalRadio: $('ab-original'),
+  mixedRadio: $('ab-mixed'),
+  matchBox: $('match'),
+  position: $('position'),
+  note: $('original-note'),
+  what: $('player-what'),
+  meter: { lufs: $('meter-lufs'), seconds: $('meter-seconds') },
+});
+
+const downloads = new Downloads([...document.querySelectorAll('button[data-format]')], $('download-what'));
+const results = new Results({ player, downloads, trackFile, section: () => section.value });
+
+const jobs = new JobTracker({
+  progressBar: $('mix-progress'),
+  stageText: $('mix-stage'),
+  onFinished: (job) => jobFinished(job),
+  onFollowing: () => {
+    updateAvailability();
+    if (jobs.running) say(`Following mix ${shortId(jobs.jobId)}: you may close this page and come back.`);
+  },
+});
 
 // ---- what can be used when -----------------------------------------------------------------
 
@@ -72,127 +103,41 @@ function updateAvailability() {
 // ---- the key -------------------------------------------------------------------------------
 
 let keyTimer = null;
-$('api-key').value = getKey();
+/** The key the page's state belongs to: the last one typing stopped at. */
+let settledKey = getKey();
+$('api-key').value = settledKey;
 $('api-key').addEventListener('input', () => {
   setKey($('api-key').value.trim());
   updateAvailability();
   clearTimeout(keyTimer);
-  // Checked against the server once typing stops: the recent list needs a valid key.
-  keyTimer = setTimeout(() => {
-    if (getKey()) {
-      say('');
-      updateRecent();
-      resumeRemembered();
-    }
-  }, 600);
+  // Acted on once typing stops: the recent list needs a whole key.
+  keyTimer = setTimeout(keySettled, 600);
 });
 
-// ---- results into the player ----------------------------------------------------------------
-
-const player = new ABPlayer({
-  playButton: $('play'),
-  originalRadio: $('ab-original'),
-  mixedRadio: $('ab-mixed'),
-  matchBox: $('match'),
-  position: $('position'),
-  note: $('original-note'),
-  what: $('player-what'),
-  meter: { lufs: $('meter-lufs'), seconds: $('meter-seconds') },
-});
-
-const jobs = new JobTracker({
-  progressBar: $('mix-progress'),
-  stageText: $('mix-stage'),
-  onFinished: (job) => jobFinished(job),
-  onFollowing: () => {
-    updateAvailability();
-    if (jobs.running) say(`Following mix ${shortId(jobs.jobId)}: you may close this page and come back.`);
-  },
-});
-
-const downloads = new Downloads([...document.querySelectorAll('button[data-format]')], $('download-what'));
-
-/** The user's Files for a mix's inputs, or null when the page no longer has them. */
-function filesFor(options) {
-  const vocalFile = localFiles.get(options?.vocal);
-  const beatFile = options?.beat ? localFiles.get(options.beat) : null;
-  if (!vocalFile || (options?.beat && !beatFile)) return null;
-  return { vocal: vocalFile, beat: beatFile };
+function keySettled() {
+  const key = getKey();
+  if (settledKey && key !== settledKey) forgetKeyState();
+  settledKey = key;
+  if (key) {
+    say('');
+    updateRecent();
+    resumeRemembered();
+  }
 }
 
 /**
- * The gains each track was mixed at: the report's own when it names them per track (they include
- * the recipe's), else the ones the user chose.
+ * Another key sees other uploads and jobs: nothing of the previous key's stays on the page (the
+ * section goes with the vocal). Its running job goes on on the server and stays remembered for it.
  */
-function gainsOf(report, options) {
-  const reported = (name) => report?.tracks?.find((track) => track.name === name)?.gainDb;
-  const vocalGainDb = reported('vocal');
-  const beatGainDb = reported('beat');
-  return {
-    vocalGainDb: Number.isFinite(vocalGainDb) ? vocalGainDb : (options?.vocalGainDb ?? 0),
-    beatGainDb: Number.isFinite(beatGainDb) ? beatGainDb : (options?.beatGainDb ?? 0),
-  };
-}
-
-/** The original over [loop.start, loop.end) at the mix's gains, or null without the files. */
-async function originalFor(report, options, loop) {
-  const files = filesFor(options);
-  if (!files) return null;
-  const [vocalBuffer, beatBuffer] = await Promise.all([decodeFile(files.vocal), files.beat ? decodeFile(files.beat) : null]);
-  return buildOriginal({ vocal: vocalBuffer, beat: beatBuffer }, { start: loop.start, length: loop.end - loop.start, ...gainsOf(report, options) });
-}
-
-/** A full mix loops the chosen section (within the mix); without one, the whole mix. */
-function loopForFullMix(duration) {
-  const { start, length } = section.value;
-  if (!(length > 0) || start >= duration) return { start: 0, end: duration };
-  return { start, end: Math.min(duration, start + length) };
-}
-
-async function loadResult(jobId, report, options) {
-  say('Loading the result into the player…');
-  const bytes = await (await apiFetch(resultPath(jobId, 'wav'))).arrayBuffer();
-  const mixed = await decodeBytes(bytes);
-  const preview = report?.preview ?? null;
-  const loop = preview ? { start: preview.start, end: preview.start + preview.duration } : loopForFullMix(mixed.duration);
-  let original = null;
-  let note = '';
-  try {
-    original = await originalFor(report, options, loop);
-    if (!original) note = 'Original is not available: this page no longer has the files the mix was made from (after a reload, choose them again and preview).';
-  } catch (error) {
-    note = `Original is not available: your browser could not decode the files (${error?.message ?? error}).`;
-  }
-  if (!report?.original) note = `${note} The server reported no loudness for the original, so Match loudness has nothing to match.`.trim();
-  current = { jobId, report, options, mixed, preview };
-  const what = preview ? `Preview ${shortId(jobId)}: ${seconds(loop.start)} to ${seconds(loop.end)}, looped.` : `Mix ${shortId(jobId)}: looping ${seconds(loop.start)} to ${seconds(loop.end)} of ${seconds(mixed.duration)}.`;
-  player.load({
-    mixed: { buffer: mixed, start: preview ? preview.start : 0 },
-    original: original && { buffer: original, start: loop.start },
-    loop,
-    loudness: { original: report?.original?.integratedLufs ?? null, mixed: report?.master?.integratedLufs ?? null },
-    note,
-    what,
-  });
-  say(`${preview ? 'Preview' : 'Mix'} ready: press Play to listen, and switch between Original and Mixed.`);
-}
-
-/** Moving the section while a full mix is loaded moves its loop (and rebuilds the original). */
-let loopTimer = null;
-function sectionMoved() {
-  if (!current || current.preview) return;
-  clearTimeout(loopTimer);
-  loopTimer = setTimeout(async () => {
-    const loop = loopForFullMix(current.mixed.duration);
-    const original = await originalFor(current.report, current.options, loop).catch(() => null);
-    player.setLoop(loop, original && { buffer: original, start: loop.start });
-    player.describe(`Mix ${shortId(current.jobId)}: looping ${seconds(loop.start)} to ${seconds(loop.end)} of ${seconds(current.mixed.duration)}.`);
-  }, 250);
-}
-
-function showResult(jobId, report, what) {
-  showFigures(report);
-  downloads.offer(jobId, what);
+function forgetKeyState() {
+  jobs.clear();
+  openings++;
+  results.clear();
+  vocal.clear();
+  beat.clear();
+  $('recent').replaceChildren();
+  resumed = false;
+  updateAvailability();
 }
 
 // ---- Preview ------------------------------------------------------------------------------
@@ -208,7 +153,7 @@ $('preview').addEventListener('click', async () => {
   let body;
   try {
     const { start, length } = section.value;
-    body = { ...mixInputs(), ...readOptions(), start: Number(start.toFixed(3)), duration: Number(length.toFixed(3)), format: 'wav' };
+    body = { ...mixInputs(), ...readOptions({ withBeat: Boolean(beat.upload) }), start: Number(start.toFixed(3)), duration: Number(length.toFixed(3)), format: 'wav' };
   } catch (error) {
     showError(error);
     return;
@@ -216,14 +161,14 @@ $('preview').addEventListener('click', async () => {
   previewing = true;
   updateAvailability();
   say(`Rendering the preview of ${seconds(body.start)} to ${seconds(body.start + body.duration)}…`);
-  // The local files decode while the server renders.
-  const files = filesFor(body);
+  // The Files as they are now: the original is built from these, whatever is chosen meanwhile.
+  const files = results.filesFor(body);
+  // They decode while the server renders.
   if (files) for (const file of Object.values(files)) if (file) decodeFile(file).catch(() => {});
   try {
     const answer = await apiJson('/mix', { method: 'POST', body });
-    showResult(answer.jobId, answer.report, `The preview (${seconds(body.start)} to ${seconds(body.start + body.duration)}), job ${shortId(answer.jobId)}.`);
-    await loadResult(answer.jobId, answer.report, body);
     updateRecent();
+    await results.load({ jobId: answer.jobId, report: answer.report, options: body, files });
   } catch (error) {
     say('');
     showError(error, 'The preview');
@@ -235,14 +180,11 @@ $('preview').addEventListener('click', async () => {
 
 // ---- Mix ----------------------------------------------------------------------------------
 
-async function jobFinished(job) {
-  updateAvailability();
-  updateRecent();
+/** A job's outcome: a completed one's result loaded, a failed or cancelled one said. */
+async function showOutcome(job) {
   if (job.status === 'completed') {
-    const kind = job.report?.preview ? 'The preview' : 'The mix';
-    showResult(job.id, job.report, `${kind}, job ${shortId(job.id)}.`);
     try {
-      await loadResult(job.id, job.report, job.options);
+      await results.load({ jobId: job.id, report: job.report, options: job.options });
     } catch (error) {
       showError(error, 'Loading the result');
     }
@@ -254,6 +196,12 @@ async function jobFinished(job) {
     return;
   }
   say(`Mix ${shortId(job.id)} was cancelled.`);
+}
+
+function jobFinished(job) {
+  updateAvailability();
+  updateRecent();
+  showOutcome(job);
 }
 
 async function follow(start) {
@@ -273,7 +221,7 @@ $('mix').addEventListener('click', async () => {
   clearAlert();
   let body;
   try {
-    body = { ...mixInputs(), ...readOptions(), format: 'wav' };
+    body = { ...mixInputs(), ...readOptions({ withBeat: Boolean(beat.upload) }), format: 'wav' };
   } catch (error) {
     showError(error);
     return;
@@ -292,7 +240,7 @@ $('mix').addEventListener('click', async () => {
   );
 });
 
-/** On load (and when a key is entered), the job this browser last followed. */
+/** On load (and when a key is entered), the running job this browser last followed with the key. */
 let resumed = false;
 function resumeRemembered() {
   const id = rememberedJob();
@@ -301,13 +249,12 @@ function resumeRemembered() {
   say(`Looking for mix ${shortId(id)}, the one this browser last followed…`);
   follow(async () => {
     try {
-      await jobs.open(id);
+      await jobs.resume(id);
     } catch (error) {
-      // Gone (expired, deleted, another key): nothing to resume.
+      // Gone (expired, deleted): nothing to resume.
       if (error?.status === 404) {
-        forgetJob();
+        forgetJob(id);
         say('');
-        $('mix-stage').textContent = '';
         return;
       }
       resumed = false;
@@ -318,13 +265,30 @@ function resumeRemembered() {
 
 // ---- recent jobs ---------------------------------------------------------------------------
 
+/** Counts "Open" clicks: only the last one's answer is acted on. */
+let openings = 0;
+
+/**
+ * Reopens a job from the list: a queued or processing one is followed instead of the current
+ * one; a finished one only shows its outcome, and the followed (and remembered) job stays.
+ */
+async function openJob(id) {
+  const opening = ++openings;
+  clearAlert();
+  say(`Opening job ${shortId(id)}…`);
+  try {
+    const job = await apiJson(`/jobs/${encodeURIComponent(id)}`);
+    if (opening !== openings) return;
+    if (isRunning(job)) follow(() => jobs.follow(job));
+    else await showOutcome(job);
+  } catch (error) {
+    if (opening === openings) showError(error, 'Opening the job');
+  }
+}
+
 function updateRecent() {
   if (!getKey()) return;
-  refreshRecent($('recent'), (id) => {
-    clearAlert();
-    say(`Opening job ${shortId(id)}…`);
-    follow(() => jobs.open(id));
-  })
+  refreshRecent($('recent'), openJob)
     .then(clearKeyAlert)
     .catch((error) => showError(error, 'Listing the recent jobs'));
 }
@@ -332,7 +296,6 @@ function updateRecent() {
 // ---- start ---------------------------------------------------------------------------------
 
 async function start() {
-  clearFigures();
   updateAvailability();
   try {
     info = await getInfo();
@@ -340,6 +303,7 @@ async function start() {
     showError(error, 'Reading the server’s limits');
   }
   setUpLoudness(info?.loudnessPresets ?? null);
+  setUpReverb(info?.reverbChoices);
   if (getKey()) {
     updateRecent();
     resumeRemembered();

@@ -6,12 +6,17 @@ const status = () => document.getElementById('status');
 const alertRegion = () => document.getElementById('alert');
 /** The error the alert region shows, if any. */
 let shown = null;
+/** The frame that puts a repeated error back (see showError). */
+let repeat = 0;
 
+/** Rewritten only when the words change: the same words again would be announced again. */
 export function say(text) {
-  status().textContent = text;
+  const region = status();
+  if (region.textContent !== text) region.textContent = text;
 }
 
 export function clearAlert() {
+  cancelAnimationFrame(repeat);
   alertRegion().textContent = '';
   shown = null;
 }
@@ -24,8 +29,17 @@ export function clearKeyAlert() {
 /** Shows an error; `what` names the action that failed ("The preview"), for errors without a detail. */
 export function showError(error, what = '') {
   const region = alertRegion();
-  region.textContent = describe(error, what);
+  const text = describe(error, what);
+  cancelAnimationFrame(repeat);
   shown = error;
+  if (region.textContent === text) {
+    // The same error again (a retry that failed alike) is announced only if the text changes:
+    // emptied now, written back on the next frame.
+    region.textContent = '';
+    repeat = requestAnimationFrame(() => (region.textContent = text));
+  } else {
+    region.textContent = text;
+  }
   // Brought into view when it is above what the user is looking at (a phone scrolled down).
   region.scrollIntoView({ block: 'nearest' });
   if (!(error instanceof ApiError) && !(error instanceof UserError)) console.error(error);
@@ -44,7 +58,7 @@ function sentence(text) {
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
-export function describe(error, what = '') {
+function describe(error, what = '') {
   if (error instanceof UserError) return error.message;
   if (!(error instanceof ApiError)) return `${what ? `${what} failed` : 'Something failed'} in the page (${error?.message ?? error}): reload the page and try again.`;
   const detail = sentence(error.detail);

@@ -1,41 +1,26 @@
-// The loudness of what is heard, measured in the page: a K-weighting approximation (the two
-// BS.1770 filters as Web Audio biquads) into one AnalyserNode per channel. Every 100 ms the last
-// fftSize samples give one block (the channels' mean squares summed, as BS.1770 sums them), and
-// the blocks since the last reset are gated as BS.1770 does: -70 LUFS absolute, -10 LU relative.
+// The loudness of what is heard, measured live: the K-weighting filters (loudness.js) into one
+// AnalyserNode per channel. Every 100 ms the last 400 ms of samples give one block, and the
+// blocks since the last reset are gated as BS.1770 does (loudness.js).
+import { BLOCK_SECONDS, blockPower, gatedLoudness, HOP_SECONDS, kWeighting } from './loudness.js';
 
-const BLOCK_MS = 100;
-const ABSOLUTE_GATE = -70;
-const RELATIVE_GATE = -10;
-const FFT_SIZE = 16384;
-
-const loudnessOf = (meanSquare) => -0.691 + 10 * Math.log10(meanSquare);
-const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
-
-/** BS.1770 integrated loudness of blocks (mean squares), or null when none passes the gates. */
-export function gatedLoudness(blocks) {
-  const loud = blocks.filter((z) => z > 0 && loudnessOf(z) > ABSOLUTE_GATE);
-  if (!loud.length) return null;
-  const threshold = loudnessOf(mean(loud)) + RELATIVE_GATE;
-  const kept = loud.filter((z) => loudnessOf(z) > threshold);
-  return kept.length ? loudnessOf(mean(kept)) : null;
-}
+// The largest window an AnalyserNode keeps: 400 ms of samples up to 81.9 kHz.
+const FFT_SIZE = 32768;
 
 export class LoudnessMeter {
   /** Measures what reaches `input`; shows it in the `lufs` and `seconds` outputs. */
   constructor(context, input, { lufs, seconds }) {
     this.context = context;
     this.outputs = { lufs, seconds };
-    const shelf = new BiquadFilterNode(context, { type: 'highshelf', frequency: 1681, gain: 4 });
-    // A highpass's Q is in dB in Web Audio: a linear Q of 0.5 (BS.1770's RLB filter) is -6.02 dB.
-    const highpass = new BiquadFilterNode(context, { type: 'highpass', frequency: 38, Q: 20 * Math.log10(0.5) });
     const splitter = new ChannelSplitterNode(context, { numberOfOutputs: 2 });
     this.analysers = [0, 1].map((channel) => {
       const analyser = new AnalyserNode(context, { fftSize: FFT_SIZE });
       splitter.connect(analyser, channel);
       return analyser;
     });
-    input.connect(shelf).connect(highpass).connect(splitter);
-    this.samples = new Float32Array(FFT_SIZE);
+    kWeighting(context, input).connect(splitter);
+    this.windows = this.analysers.map(() => new Float32Array(FFT_SIZE));
+    // Only each window's newest 400 ms make a block (all of it from 81.9 kHz up).
+    this.blockStart = FFT_SIZE - Math.min(FFT_SIZE, Math.round(BLOCK_SECONDS * context.sampleRate));
     this.timer = null;
     this.reset();
   }
@@ -45,41 +30,39 @@ export class LoudnessMeter {
     this.blocks = [];
     this.measured = 0;
     this.since = this.context.currentTime;
-    // The analysers still hold the samples from before the reset until their window refills.
-    this.windowSeconds = FFT_SIZE / this.context.sampleRate;
     this.show();
   }
 
-  start() {
+  /** Measures from `when` (context time): when the sources start, not when they were scheduled. */
+  start(when = this.context.currentTime) {
     if (this.timer !== null) return;
-    this.since = this.context.currentTime;
-    this.timer = setInterval(() => this.read(), BLOCK_MS);
+    this.since = when;
+    this.timer = setInterval(() => this.read(), HOP_SECONDS * 1000);
   }
 
   stop() {
     if (this.timer === null) return;
     clearInterval(this.timer);
     this.timer = null;
-    this.measured += this.context.currentTime - this.since;
+    this.measured = this.elapsed();
+  }
+
+  elapsed() {
+    return this.measured + Math.max(0, this.context.currentTime - this.since);
   }
 
   read() {
-    const elapsed = this.measured + (this.context.currentTime - this.since);
-    if (elapsed >= this.windowSeconds) {
-      let z = 0;
-      for (const analyser of this.analysers) {
-        analyser.getFloatTimeDomainData(this.samples);
-        let sum = 0;
-        for (const sample of this.samples) sum += sample * sample;
-        z += sum / this.samples.length;
-      }
-      this.blocks.push(z);
+    const elapsed = this.elapsed();
+    // Until a whole block has played since the reset, the analysers still hold what came before.
+    if (elapsed >= BLOCK_SECONDS) {
+      this.analysers.forEach((analyser, channel) => analyser.getFloatTimeDomainData(this.windows[channel]));
+      this.blocks.push(blockPower(this.windows, this.blockStart, FFT_SIZE));
     }
     this.show(elapsed);
   }
 
   show(elapsed = this.measured) {
-    const lufs = this.blocks.length ? gatedLoudness(this.blocks) : null;
+    const lufs = gatedLoudness(this.blocks);
     this.outputs.lufs.value = lufs === null ? '–' : lufs.toFixed(1);
     this.outputs.seconds.value = elapsed.toFixed(1);
   }

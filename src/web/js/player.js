@@ -1,16 +1,18 @@
 // The A/B player: the original and the mix started on the same clock at the same offset, each
-// through its own GainNode, looping the section. Switching only moves the two gains (a 10 ms
-// glide), so there is no gap and the position is kept. Matching turns the louder side down by
-// the difference of the two integrated loudnesses of the report.
+// through its own GainNode, looping the section. Switching only moves the two gains (gliding
+// with a 10 ms time constant, so nearly there after 30 ms): there is no gap and the position is
+// kept. Matching turns the louder side down by the difference of the two loudnesses it is given.
 import { audioContext } from './audio.js';
 import { LoudnessMeter } from './meter.js';
 
-const GLIDE_SECONDS = 0.01;
+const GLIDE_TIME_CONSTANT = 0.01;
 const START_DELAY = 0.05;
 
 export class ABPlayer {
-  constructor({ playButton, originalRadio, mixedRadio, matchBox, position, note, what, meter }) {
-    this.ui = { playButton, originalRadio, mixedRadio, matchBox, position, note, what };
+  constructor({ playButton, versions, originalRadio, mixedRadio, matchBox, position, note, what, meter }) {
+    this.ui = { playButton, versions, originalRadio, mixedRadio, matchBox, position, note, what };
+    // What the page says while nothing is loaded, as the page first shows it.
+    this.idleText = what.textContent;
     this.meterOutputs = meter;
     this.context = null;
     this.sides = null;
@@ -39,38 +41,62 @@ export class ABPlayer {
   }
 
   /**
-   * Loads a comparison. `mixed` and `original` are { buffer, start } (the song time at which the
-   * buffer begins); `original` may be null (with `note` saying why); `loop` is { start, end } in
-   * song time; `loudness` is { original, mixed } in LUFS from the report (either may be null).
+   * Loads a comparison. `mixed` is { buffer, start } (the song time at which the buffer begins);
+   * `loop` is { start, end } in song time; `comparison` is what setLoop takes.
    */
-  load({ mixed, original, loop, loudness, note = '', what = '' }) {
+  load({ mixed, loop, comparison, what = '' }) {
     this.pause();
     this.graph();
-    this.track = { mixed, original, loudness };
-    this.setLoop(loop);
-    const { originalRadio, mixedRadio, playButton } = this.ui;
+    this.track = { mixed, original: null, loudness: null };
+    const { versions, matchBox, playButton } = this.ui;
+    versions.disabled = false;
+    matchBox.disabled = false;
+    playButton.disabled = false;
+    this.describe(what);
+    this.setLoop(loop, comparison);
+  }
+
+  /**
+   * Replaces the loop and what the mix is compared with over it: `original` ({ buffer, start })
+   * or null with `note` saying why, and `loudness` ({ original, mixed } in LUFS, either may be
+   * null) to match. Restarts if playing.
+   */
+  setLoop(loop, { original, loudness, note = '' }) {
+    const wasPlaying = Boolean(this.playing);
+    this.pause();
+    this.track.original = original;
+    this.track.loudness = loudness;
+    const { originalRadio, mixedRadio } = this.ui;
+    // Without an original there is only the mix to hear, and the note says why.
     originalRadio.disabled = !original;
     if (!original) mixedRadio.checked = true;
     this.ui.note.hidden = !note;
     this.ui.note.textContent = note;
-    this.describe(what);
-    playButton.disabled = false;
-    this.applyGains(false);
-    this.meter.reset();
-  }
-
-  /** Replaces the loop (and the original built for it) keeping the mix; restarts if playing. */
-  setLoop(loop, original) {
-    const wasPlaying = Boolean(this.playing);
-    if (wasPlaying) this.pause();
-    if (original !== undefined) this.track.original = original;
-    const sides = [this.track.mixed, this.track.original].filter(Boolean);
+    const sides = [this.track.mixed, original].filter(Boolean);
     // One loop length for both, within what each buffer holds, so neither drifts from the other.
     const length = Math.min(loop.end - loop.start, ...sides.map((s) => s.buffer.duration - (loop.start - s.start)));
     this.loop = { start: loop.start, length: Math.max(length, 0.01) };
     this.offset = this.loop.start;
     this.showPosition(this.loop.start);
+    this.applyGains(false);
+    this.meter.reset();
     if (wasPlaying) this.play();
+  }
+
+  /** Back to nothing loaded: silent, its controls unavailable, saying `what` (by default that nothing is). */
+  clear(what = this.idleText) {
+    this.pause();
+    this.track = null;
+    const { versions, matchBox, playButton, mixedRadio, note, position } = this.ui;
+    versions.disabled = true;
+    matchBox.disabled = true;
+    playButton.disabled = true;
+    mixedRadio.checked = true;
+    note.hidden = true;
+    note.textContent = '';
+    this.describe(what);
+    position.value = '0.00';
+    this.meter?.reset();
   }
 
   /** Says what is loaded (which job, which stretch of it loops). */
@@ -98,7 +124,7 @@ export class ABPlayer {
     for (const [name, node] of Object.entries(this.sides)) {
       const value = name === selected ? match[name] : 0;
       node.gain.cancelScheduledValues(now);
-      if (glide) node.gain.setTargetAtTime(value, now, GLIDE_SECONDS);
+      if (glide) node.gain.setTargetAtTime(value, now, GLIDE_TIME_CONSTANT);
       else node.gain.setValueAtTime(value, now);
     }
   }
@@ -112,10 +138,12 @@ export class ABPlayer {
   async play() {
     if (!this.track || this.playing) return;
     const { context } = this;
-    this.playing = { sources: [], when: Infinity, from: this.offset };
+    const playing = { sources: [], when: Infinity, from: this.offset };
+    this.playing = playing;
     this.ui.playButton.textContent = 'Pause';
     await context.resume();
-    if (!this.playing) return;
+    // Paused (and perhaps played again) while the context resumed: that later start plays, not this one.
+    if (this.playing !== playing) return;
     const when = context.currentTime + START_DELAY;
     const { start, length } = this.loop;
     for (const name of ['original', 'mixed']) {
@@ -125,15 +153,15 @@ export class ABPlayer {
       const source = new AudioBufferSourceNode(context, { buffer: side.buffer, loop: true, loopStart, loopEnd: loopStart + length });
       source.connect(this.sides[name]);
       source.start(when, this.offset - side.start);
-      this.playing.sources.push(source);
+      playing.sources.push(source);
     }
-    this.playing.when = when;
+    playing.when = when;
     this.meter.reset();
-    this.meter.start();
+    this.meter.start(when);
     const tick = () => {
-      if (!this.playing) return;
+      if (this.playing !== playing) return;
       this.showPosition(this.position());
-      this.playing.frame = requestAnimationFrame(tick);
+      playing.frame = requestAnimationFrame(tick);
     };
     tick();
   }

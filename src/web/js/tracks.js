@@ -14,11 +14,13 @@ function describeUpload(upload) {
 
 export class Track {
   /**
-   * `elements`: { input, drop, progress, info, waveform }; `limits()` gives /info's limits;
-   * `section(upload)` gives the region to draw on this track ({ start, end, maxLength, onChange })
-   * or null; `onChange()` after the upload changed (chosen, uploaded, failed).
+   * `elements`: { input, drop, progress, info, waveform, remove? (a button that removes the
+   * file) }; `limits()` gives /info's limits; `section(upload)` gives the region to draw on this
+   * track ({ start, end, maxLength, onChange }) or null; `onWaveform(waveform, region)` once the
+   * upload is drawn (waveform null when it could not be); `onChange()` after the upload changed
+   * (chosen, uploaded, failed, removed); `unavailable()` says why the input is disabled.
    */
-  constructor(label, elements, { limits, section = () => null, onChange, onWaveform = () => {} }) {
+  constructor(label, elements, { limits, section = () => null, onChange, onWaveform = () => {}, unavailable }) {
     this.label = label;
     this.elements = elements;
     this.options = { limits, section, onChange, onWaveform };
@@ -26,20 +28,28 @@ export class Track {
     this.upload = null;
     this.busy = false;
     this.waveform = null;
+    this.uploading = null;
     this.generation = 0;
-    const { input, drop } = elements;
+    const { input, drop, remove } = elements;
+    // Disabled through its fieldset too, which the input's own `disabled` does not show.
+    const disabled = () => input.matches(':disabled');
     input.addEventListener('change', () => {
       if (input.files?.[0]) this.choose(input.files[0]);
     });
+    // Cancelled even while disabled: a file dropped where nothing takes it would replace the page.
     drop.addEventListener('dragover', (event) => {
       event.preventDefault();
-      drop.classList.add('dragging');
+      if (disabled()) event.dataTransfer.dropEffect = 'none';
+      else drop.classList.add('dragging');
+    });
+    drop.addEventListener('dragenter', () => {
+      if (disabled()) say(unavailable());
     });
     drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
     drop.addEventListener('drop', (event) => {
       event.preventDefault();
       drop.classList.remove('dragging');
-      if (input.disabled) return;
+      if (disabled()) return;
       const file = event.dataTransfer?.files?.[0];
       if (!file) return;
       // Shown in the input too, as if chosen there.
@@ -50,61 +60,95 @@ export class Track {
       }
       this.choose(file);
     });
+    remove?.addEventListener('click', () => {
+      this.clear();
+      say(`${label} removed.`);
+      // The button hides itself: the focus goes where the next file would be chosen.
+      input.focus();
+    });
   }
 
   async choose(file) {
-    const generation = ++this.generation;
-    const { progress, info, input } = this.elements;
-    this.clearWaveform();
+    const generation = this.reset();
+    const { progress, info, remove } = this.elements;
+    const uploading = new AbortController();
+    this.uploading = uploading;
     this.file = file;
-    this.upload = null;
     this.busy = true;
-    progress.value = 0;
     info.textContent = `Uploading ${file.name}…`;
+    if (remove) remove.hidden = false;
     clearAlert();
     this.options.onChange();
+    let upload;
     try {
-      const upload = await uploadFile(file, {
+      upload = await uploadFile(file, {
         maxUploadMb: this.options.limits()?.maxUploadMb,
         label: this.label,
+        signal: uploading.signal,
         onProgress: (percent) => {
           if (generation === this.generation) progress.value = percent;
         },
+        // The bytes are there; the server now reads the file and computes its peaks.
+        onSent: () => {
+          if (generation !== this.generation) return;
+          progress.value = 100;
+          info.textContent = `Analysing ${file.name}…`;
+        },
       });
-      if (generation !== this.generation) return;
-      progress.value = 100;
-      this.upload = upload;
-      info.textContent = describeUpload(upload);
-      say(`${this.label} uploaded: ${describeUpload(upload)}.`);
-      this.draw();
     } catch (error) {
       if (generation !== this.generation) return;
-      this.file = null;
-      progress.value = 0;
-      info.textContent = '';
-      input.value = '';
+      this.clear();
       showError(error, `The ${this.label.toLowerCase()} upload`);
-    } finally {
-      if (generation === this.generation) {
-        this.busy = false;
-        this.options.onChange();
-      }
-    }
-  }
-
-  draw() {
-    const { upload } = this;
-    if (!upload.peaks) {
-      this.elements.info.textContent += ' · no waveform (the server sent no peaks)';
-      this.options.onWaveform(null);
       return;
     }
-    this.waveform = drawWaveform(this.elements.waveform, upload, this.options.section(upload));
-    this.options.onWaveform(this.waveform);
+    if (generation !== this.generation) return;
+    this.uploading = null;
+    this.busy = false;
+    this.upload = upload;
+    progress.value = 100;
+    info.textContent = describeUpload(upload);
+    say(`${this.label} uploaded: ${describeUpload(upload)}.`);
+    this.draw();
+    this.options.onChange();
   }
 
-  clearWaveform() {
+  /** Draws the upload; a drawing that fails leaves the upload usable, only without its picture. */
+  draw() {
+    const { upload } = this;
+    const region = this.options.section(upload);
+    let waveform = null;
+    try {
+      if (upload.peaks) waveform = drawWaveform(this.elements.waveform, upload, region);
+      else this.elements.info.textContent += ' · no waveform (the server sent no peaks)';
+    } catch (error) {
+      this.elements.info.textContent += ' · no waveform (it could not be drawn)';
+      showError(error, `Drawing the ${this.label.toLowerCase()} waveform`);
+    }
+    this.waveform = waveform;
+    this.options.onWaveform(waveform, region);
+  }
+
+  /** Back to no file, keeping the input as it is; an upload on its way is cut off and its answer ignored. */
+  reset() {
+    this.generation++;
+    this.uploading?.abort();
+    this.uploading = null;
     this.waveform?.destroy();
     this.waveform = null;
+    this.file = null;
+    this.upload = null;
+    this.busy = false;
+    const { progress, info, remove } = this.elements;
+    progress.value = 0;
+    info.textContent = '';
+    if (remove) remove.hidden = true;
+    return this.generation;
+  }
+
+  /** Removes the file (the Remove button, a failed upload, another key). */
+  clear() {
+    this.reset();
+    this.elements.input.value = '';
+    this.options.onChange();
   }
 }

@@ -5,8 +5,12 @@ import { UserError } from './messages.js';
 
 const MB = 1024 * 1024;
 
-/** Resolves to the upload record (with its peaks); `onProgress(0..100)` as the bytes go. */
-export function uploadFile(file, { maxUploadMb, label, onProgress }) {
+/**
+ * Resolves to the upload record (with its peaks); `onProgress(0..100)` as the bytes go,
+ * `onSent()` once they all went (the server then reads the file and draws its peaks). Rejects
+ * with an AbortError when `signal` aborts (another file was chosen): the request is cut off.
+ */
+export function uploadFile(file, { maxUploadMb, label, onProgress, onSent, signal }) {
   if (maxUploadMb && file.size > maxUploadMb * MB) {
     return Promise.reject(new UserError(`${label}: '${file.name}' is ${(file.size / MB).toFixed(1)} MB, more than this server takes (${maxUploadMb} MB): choose a smaller file, or export it compressed (FLAC or MP3).`));
   }
@@ -18,6 +22,11 @@ export function uploadFile(file, { maxUploadMb, label, onProgress }) {
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable) onProgress(Math.round((event.loaded / event.total) * 100));
     });
+    xhr.upload.addEventListener('load', onSent);
+    const abort = () => xhr.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    xhr.addEventListener('loadend', () => signal?.removeEventListener('abort', abort));
+    xhr.addEventListener('abort', () => reject(new DOMException('The upload was replaced', 'AbortError')));
     xhr.addEventListener('load', () => {
       if (xhr.status === 201) {
         try {
