@@ -67,9 +67,10 @@ export default async function pageRoutes(app: FastifyInstance) {
       .send(page.replace('<meta name="csp-nonce" content="">', `<meta name="csp-nonce" content="${nonce}">`));
   });
   // Only the two files the page imports, from their own folders: nothing else of node_modules.
+  // Revalidated as the page's modules are: an upgrade may bring another version of them.
   app.get('/vendor/:file', hide, async (request, reply) => {
     const { file } = request.params as { file: string };
     if (!Object.hasOwn(VENDORED, file)) return reply.callNotFound();
-    return reply.sendFile(VENDORED[file]!, wavesurferDist, { maxAge: '1d' });
+    return reply.sendFile(VENDORED[file]!, wavesurferDist, { maxAge: 0 });
   });
 }
