@@ -15,7 +15,6 @@ import { sendRequest, type OutboundResponse } from './http-client.js';
 import { displayTarget, parseTarget } from './targets.js';
 import { sendWebhook } from './webhook.js';
 
-
 export interface DispatcherOptions {
   /** Targets may be private, loopback or link-local addresses. */
   allowPrivate: boolean;

@@ -29,7 +29,6 @@ interface Running {
   done: Promise<void>;
 }
 
-
 export class JobRunner {
   private readonly running = new Map<string, Running>();
   private readonly unsubscribe: Array<() => void> = [];

@@ -14,7 +14,6 @@ import type { Storage } from '../storage/storage.js';
 import type { UploadStore } from '../storage/uploads.js';
 import type { ServerConfig } from './config.js';
 
-
 /** The configured storage, started (a bucket's uploader resumes its queue). */
 export async function openStorage(config: ServerConfig, db: Db, log: Log): Promise<Storage> {
   if (config.storageWarning) log('warn', config.storageWarning);

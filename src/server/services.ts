@@ -25,7 +25,6 @@ import type { Log } from '../log.js';
 import { openRendering, openStorage } from './rendering.js';
 import { jobView } from './views.js';
 
-
 export interface Services {
   config: ServerConfig;
   /** The node's own database (everything in embedded mode; the bucket cache's index in distributed mode). */

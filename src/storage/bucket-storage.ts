@@ -26,7 +26,6 @@ import { UploadQueue, type BucketTask } from './upload-queue.js';
 
 export type { BucketConfig } from './bucket-config.js';
 
-
 // Fixed part size: R2 wants every part but the last of one size. Each upload buffers at most
 // PART_SIZE * PART_QUEUE bytes, and TASKS_AT_ONCE uploads run side by side.
 const PART_SIZE = 8 * 1024 * 1024;
